@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { Id } from './ids.ts';
+import { MEASUREMENT_KEYS, isMeasurementKey } from './measurements.ts';
+import { ENERGY_KIND_KEYS, END_USE_KEYS, FACILITY_KEYS, ZONE_KEYS } from './vocabulary.ts';
+
+export const WIRE_VERSION = 1;
+
+export const EnergyKindSchema = z.enum(ENERGY_KIND_KEYS);
+export const ZoneSchema = z.enum(ZONE_KEYS);
+export const EndUseSchema = z.enum(END_USE_KEYS);
+export const FacilitySchema = z.enum(FACILITY_KEYS);
+export const MeasurementKeySchema = z.enum(MEASUREMENT_KEYS);
+
+// Why a value was left out of `values`, or why it is doubtful.
+export const QUALITY_FLAGS = ['nan', 'out_of_range', 'counter_decreased', 'read_error'] as const;
+export const QualityFlagSchema = z.enum(QUALITY_FLAGS);
+export type QualityFlag = z.infer<typeof QualityFlagSchema>;
+
+/** Milliseconds since the epoch, UTC; an integer. */
+export const EpochMs = z.number().int().min(0).max(8.64e15);
+
+const ValuesSchema = z.record(z.string(), z.number()).superRefine((values, ctx) => {
+  for (const [key, value] of Object.entries(values)) {
+    if (!isMeasurementKey(key)) ctx.addIssue({ code: 'custom', path: [key], message: `unknown measurement "${key}"` });
+    else if (!Number.isFinite(value)) ctx.addIssue({ code: 'custom', path: [key], message: 'expected a finite number' });
+  }
+});
+
+export const ReadingSchema = z.object({
+  meter: Id,
+  ts: EpochMs,
+  values: ValuesSchema,
+  quality: z.record(MeasurementKeySchema, QualityFlagSchema).optional(),
+});
+export type Reading = z.infer<typeof ReadingSchema>;
+
+export const MAX_BATCH_READINGS = 10_000;
+
+export const BatchSchema = z.object({
+  v: z.literal(WIRE_VERSION),
+  site: Id,
+  gateway: Id,
+  seq: z.number().int().min(1),
+  sent: EpochMs,
+  readings: z.array(ReadingSchema).min(1).max(MAX_BATCH_READINGS),
+});
+export type Batch = z.infer<typeof BatchSchema>;
+
+export const AckSchema = z.object({
+  v: z.literal(WIRE_VERSION),
+  seq: z.number().int().min(1),
+  // ok: stored; quarantined: kept aside by the ingestor with `reason`. Both end the batch's
+  // life on the gateway: a quarantined batch would never become valid by resending it.
+  status: z.enum(['ok', 'quarantined']),
+  stored: z.number().int().min(0),
+  quarantined: z.number().int().min(0),
+  reason: z.string().optional(),
+});
+export type Ack = z.infer<typeof AckSchema>;
+
+export const ManifestMeterSchema = z.object({
+  id: Id,
+  building: Id,
+  kind: EnergyKindSchema,
+  model: z.string().min(1),
+  zone: ZoneSchema,
+  end_use: EndUseSchema,
+  facility: FacilitySchema.optional(),
+  parent: Id.optional(),
+  role: z.enum(['main', 'sub']).default('sub'),
+  multiplier: z.number().positive().default(1),
+  interval_ms: z.number().int().positive().optional(),
+  name: z.string().optional(),
+});
+export type ManifestMeter = z.infer<typeof ManifestMeterSchema>;
+
+// A meter swapped in the field: the old meter's last counter values and the new one's first, so
+// usage across the swap is (old_final − previous) + (next − new_first), never a negative jump.
+export const ReplacementSchema = z.object({
+  meter: Id,
+  at: EpochMs,
+  old_final: z.record(MeasurementKeySchema, z.number()),
+  new_first: z.record(MeasurementKeySchema, z.number()),
+});
+export type Replacement = z.infer<typeof ReplacementSchema>;
+
+export const ManifestSchema = z.object({
+  v: z.literal(WIRE_VERSION),
+  site: Id,
+  gateway: Id,
+  ts: EpochMs,
+  meters: z.array(ManifestMeterSchema),
+  replacements: z.array(ReplacementSchema).default([]),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+export const StatusSchema = z.object({
+  v: z.literal(WIRE_VERSION),
+  site: Id,
+  gateway: Id,
+  ts: EpochMs,
+  state: z.enum(['online', 'offline']),
+  version: z.string().optional(),
+  uptime_s: z.number().min(0).optional(),
+  meters: z.object({ total: z.number().int().min(0), online: z.number().int().min(0) }).optional(),
+  journal: z.object({
+    records: z.number().int().min(0),
+    bytes: z.number().int().min(0),
+    oldest_unacked_ms: z.number().min(0).nullable(),
+    dropped_records: z.number().int().min(0).default(0),
+  }).optional(),
+  alarms: z.array(z.string()).default([]),
+});
+export type Status = z.infer<typeof StatusSchema>;

@@ -1,0 +1,64 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const SPEC = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist') continue;
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...files(p));
+    else if (/\.(ts|tsx|js|mjs)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+interface Edge { from: string; spec: string; target: string }
+
+function edges(folder: string): Edge[] {
+  const out: Edge[] = [];
+  for (const file of files(path.join(root, folder))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(SPEC)) {
+      const spec = (m[1] ?? m[2] ?? m[3])!;
+      const target = spec.startsWith('.') ? path.relative(root, path.resolve(path.dirname(file), spec)) : `pkg:${spec}`;
+      out.push({ from: path.relative(root, file), spec, target });
+    }
+  }
+  return out;
+}
+
+const top = (target: string) => target.split(path.sep)[0]!;
+const pkg = (target: string) => target.slice(4).split('/').slice(0, target.startsWith('pkg:@') ? 2 : 1).join('/');
+
+describe('import graph', () => {
+  it('finds imports at all (the scanner works)', () => {
+    expect(edges('gateway').length).toBeGreaterThan(3);
+    expect(edges('core').some((e) => e.spec === 'zod')).toBe(true);
+  });
+
+  it('core imports nothing but zod and node built-ins', () => {
+    const bad = edges('core').filter((e) =>
+      e.target.startsWith('pkg:') ? !['zod'].includes(pkg(e.target)) && !e.spec.startsWith('node:') : top(e.target) !== 'core');
+    expect(bad).toEqual([]);
+  });
+
+  it('gateway never imports ingestor, and ingestor never imports gateway', () => {
+    expect(edges('gateway').filter((e) => ['ingestor', 'simulators', 'dashboard'].includes(top(e.target)))).toEqual([]);
+    expect(edges('ingestor').filter((e) => ['gateway', 'simulators'].includes(top(e.target)))).toEqual([]);
+  });
+
+  it('simulators import only core and gateway/models', () => {
+    const bad = edges('simulators').filter((e) => !e.target.startsWith('pkg:') &&
+      !['core', 'simulators'].includes(top(e.target)) && !e.target.startsWith(path.join('gateway', 'models')));
+    expect(bad).toEqual([]);
+  });
+
+  it('dashboard reaches only core, and the ingestor over HTTP', () => {
+    const bad = edges('dashboard').filter((e) => !e.target.startsWith('pkg:') && !['core', 'dashboard'].includes(top(e.target)));
+    expect(bad).toEqual([]);
+  });
+});

@@ -1,0 +1,46 @@
+import type { Command } from './command.ts';
+import { reportError } from './command.ts';
+import { t } from './i18n.ts';
+
+// Each command lives in its own file and is loaded only when run, so `gateway read` on a Pi does
+// not pay for the ingestor's dependencies.
+const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  'gateway run': () => import('./commands/gateway-run.ts'),
+  'ingestor run': () => import('./commands/ingestor-run.ts'),
+  'sim meter': () => import('./commands/sim-meter.ts'),
+  demo: () => import('./commands/demo.ts'),
+};
+
+async function help(): Promise<void> {
+  console.log(t('zonemeter — zone-by-zone metering for public buildings', 'zonemeter — 公共机构分区分项计量'));
+  console.log('');
+  console.log(t('Usage: zonemeter <command> [options]', '用法: zonemeter <命令> [选项]'));
+  console.log('');
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const { default: cmd } = await load();
+    console.log(`  ${name.padEnd(18)} ${t(cmd.summary[0], cmd.summary[1])}`);
+  }
+  console.log('');
+  console.log(t('Run `zonemeter <command> --help` for its options. ZM_LANG=zh|en picks the language.',
+    '运行 `zonemeter <命令> --help` 查看选项。ZM_LANG=zh|en 选择语言。'));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const two = argv.slice(0, 2).join(' ');
+  const name = COMMANDS[two] ? two : COMMANDS[argv[0] ?? ''] ? argv[0]! : undefined;
+  if (!name) {
+    await help();
+    return argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' ? 0 : 2;
+  }
+  const rest = argv.slice(name.split(' ').length);
+  const { default: cmd } = await COMMANDS[name]!();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`zonemeter ${name} ${cmd.usage}\n\n${t(cmd.summary[0], cmd.summary[1])}`);
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    return reportError(err);
+  }
+}

@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import {
+  EndUseSchema, EnergyKindSchema, FacilitySchema, Id, MeasurementKeySchema, ZoneSchema, ZmError, parseConfig,
+} from '../core/index.ts';
+import { findModel } from './models/index.ts';
+
+const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected HOST:PORT');
+const ms = (def: number) => z.number().int().min(0).default(def);
+
+export const ByteOrderSchema = z.enum(['ABCD', 'CDAB', 'BADC', 'DCBA']);
+export const RegisterTypeSchema = z.enum(['int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64']);
+
+/** A register of a `generic` meter, defined in the config instead of a model file. */
+export const GenericRegisterSchema = z.object({
+  measurement: MeasurementKeySchema,
+  fc: z.union([z.literal(3), z.literal(4)], { error: 'expected function code 3 or 4' }),
+  address: z.number().int().min(0).max(65535),
+  type: RegisterTypeSchema,
+  order: ByteOrderSchema.default('ABCD'),
+  scale: z.number().refine((v) => v !== 0, 'scale must not be 0').default(1),
+  offset: z.number().default(0),
+});
+
+const BusBase = {
+  id: Id,
+  /** Most time one transaction may take before it counts as failed. */
+  timeoutMs: z.number().int().min(10).max(60_000).default(1000),
+  /** Silence kept between the end of one transaction and the next request on this line. */
+  interFrameDelayMs: ms(0),
+};
+
+const SerialSettings = {
+  baud: z.number().int().refine((b) => [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200].includes(b), 'expected a standard baud rate (1200–115200)').default(9600),
+  parity: z.enum(['none', 'even', 'odd']).default('none'),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+};
+
+export const BusSchema = z.discriminatedUnion('type', [
+  z.object({ ...BusBase, type: z.literal('tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535).default(502) }),
+  z.object({ ...BusBase, type: z.literal('rtu'), path: z.string().min(1), ...SerialSettings }),
+  z.object({ ...BusBase, type: z.literal('rtu-over-tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
+  z.object({
+    ...BusBase, type: z.literal('mqtt'), url: z.string().regex(/^(mqtts?|wss?):\/\//, 'expected mqtt://, mqtts://, ws:// or wss:// URL'),
+    username: z.string().optional(), password: z.string().optional(),
+  }),
+]);
+export type BusConfig = z.infer<typeof BusSchema>;
+
+/** How an MQTT meter's JSON payload maps to measurements: key → dotted path, with a scale. */
+export const MqttMappingSchema = z.object({
+  topic: z.string().min(1),
+  fields: z.record(MeasurementKeySchema, z.union([
+    z.string().min(1),
+    z.object({ path: z.string().min(1), scale: z.number().default(1) }),
+  ])).refine((f) => Object.keys(f).length > 0, 'map at least one field'),
+  /** Dotted path of a timestamp in the payload (ISO string or epoch s/ms); receive time if absent. */
+  timePath: z.string().optional(),
+});
+
+export const MeterSchema = z.object({
+  id: Id,
+  name: z.string().optional(),
+  bus: Id,
+  unitId: z.number({ error: 'expected integer 1–247' }).int('expected integer 1–247').min(1, 'expected integer 1–247').max(247, 'expected integer 1–247').optional(),
+  model: z.string().min(1),
+  kind: EnergyKindSchema.optional(),
+  building: Id.optional(),
+  zone: ZoneSchema,
+  endUse: EndUseSchema,
+  facility: FacilitySchema.optional(),
+  parent: Id.optional(),
+  role: z.enum(['main', 'sub']).default('sub'),
+  intervalMs: z.number().int().min(100).max(86_400_000).default(1000),
+  timeoutMs: z.number().int().min(10).max(60_000).optional(),
+  retries: z.number().int().min(0).max(10).default(2),
+  /** Current-transformer ratio (e.g. 200/5 → 40) applied to energy, power and current. */
+  ct: z.number().positive().default(1),
+  /** Voltage-transformer ratio applied to energy, power and voltage. */
+  pt: z.number().positive().default(1),
+  registers: z.array(GenericRegisterSchema).optional(),
+  mqtt: MqttMappingSchema.optional(),
+});
+export type MeterConfig = z.infer<typeof MeterSchema>;
+
+export const GatewayConfigSchema = z.object({
+  site: Id,
+  gateway: Id,
+  building: Id,
+  uplink: z.object({
+    url: z.string().regex(/^(mqtts?|wss?):\/\//, 'expected mqtt://, mqtts://, ws:// or wss:// URL').default('mqtt://127.0.0.1:1883'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    tls: z.object({
+      ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional(),
+      rejectUnauthorized: z.boolean().default(true),
+    }).optional(),
+    batch: z.object({
+      maxReadings: z.number().int().min(1).max(10_000).default(500),
+      maxBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+      maxAgeMs: z.number().int().min(0).default(1000),
+    }).prefault({}),
+    /** Batches sent but not yet acknowledged. */
+    window: z.number().int().min(1).max(64).default(8),
+    ackTimeoutMs: z.number().int().min(100).default(10_000),
+  }).prefault({}),
+  journal: z.object({
+    dir: z.string().default('./var/journal'),
+    maxBytes: z.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
+    segmentBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
+    fsyncIntervalMs: z.number().int().min(0).default(1000),
+  }).prefault({}),
+  /** Loopback health/status/metrics listener; overridden by ZM_GATEWAY_HTTP. */
+  http: HostPort.default('127.0.0.1:8081'),
+  buses: z.array(BusSchema).min(1, 'define at least one bus'),
+  meters: z.array(MeterSchema).min(1, 'define at least one meter'),
+}).superRefine((cfg, ctx) => {
+  const buses = new Map(cfg.buses.map((b) => [b.id, b]));
+  const seenBus = new Set<string>();
+  cfg.buses.forEach((b, i) => {
+    if (seenBus.has(b.id)) ctx.addIssue({ code: 'custom', path: ['buses', i, 'id'], message: `duplicate bus id "${b.id}"` });
+    seenBus.add(b.id);
+  });
+  const seenMeter = new Set<string>();
+  const unitIds = new Map<string, number>();
+  const mainByBuilding = new Map<string, string>();
+  cfg.meters.forEach((m, i) => {
+    const at = (...p: (string | number)[]) => ['meters', i, ...p];
+    if (seenMeter.has(m.id)) ctx.addIssue({ code: 'custom', path: at('id'), message: `duplicate meter id "${m.id}"` });
+    seenMeter.add(m.id);
+    const bus = buses.get(m.bus);
+    if (!bus) {
+      ctx.addIssue({ code: 'custom', path: at('bus'), message: `no bus "${m.bus}" (buses: ${[...buses.keys()].join(', ')})` });
+      return;
+    }
+    if (bus.type === 'mqtt') {
+      if (!m.mqtt) ctx.addIssue({ code: 'custom', path: at('mqtt'), message: 'a meter on an MQTT bus needs an mqtt mapping (topic, fields)' });
+      if (!m.kind) ctx.addIssue({ code: 'custom', path: at('kind'), message: 'an MQTT meter needs its kind' });
+    } else {
+      if (m.unitId === undefined) ctx.addIssue({ code: 'custom', path: at('unitId'), message: 'expected integer 1–247' });
+      else {
+        const key = `${m.bus}#${m.unitId}`;
+        const other = unitIds.get(key);
+        if (other !== undefined) ctx.addIssue({ code: 'custom', path: at('unitId'), message: `unit id ${m.unitId} is already used on bus "${m.bus}" by meters[${other}]` });
+        else unitIds.set(key, i);
+      }
+      if (m.model === 'generic') {
+        if (!m.registers?.length) ctx.addIssue({ code: 'custom', path: at('registers'), message: 'a generic meter needs its registers' });
+        if (!m.kind) ctx.addIssue({ code: 'custom', path: at('kind'), message: 'a generic meter needs its kind' });
+      } else if (!findModel(m.model)) {
+        ctx.addIssue({ code: 'custom', path: at('model'), message: `unknown model "${m.model}" (see \`zonemeter gateway models\`)` });
+      }
+    }
+    if (m.role === 'main') {
+      const key = `${m.building ?? cfg.building}#${m.kind ?? findModel(m.model)?.kind}`;
+      const other = mainByBuilding.get(key);
+      if (other) ctx.addIssue({ code: 'custom', path: at('role'), message: `building already has a main ${key.split('#')[1]} meter "${other}"` });
+      else mainByBuilding.set(key, m.id);
+    }
+  });
+  cfg.meters.forEach((m, i) => {
+    if (m.parent && !seenMeter.has(m.parent)) ctx.addIssue({ code: 'custom', path: ['meters', i, 'parent'], message: `no meter "${m.parent}"` });
+    if (m.parent === m.id) ctx.addIssue({ code: 'custom', path: ['meters', i, 'parent'], message: 'a meter cannot be its own parent' });
+  });
+});
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+
+/** Reads a YAML or JSON gateway config; every problem is reported with its path. */
+export function loadGatewayConfig(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const raw = readConfigFile(file);
+  if (env.ZM_GATEWAY_HTTP && raw && typeof raw === 'object') (raw as Record<string, unknown>).http = env.ZM_GATEWAY_HTTP;
+  return parseConfig(GatewayConfigSchema, raw, file);
+}
+
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ZmError('ERR_CONFIG_READ', `${file}: ${(err as Error).message}`);
+  }
+  try {
+    // YAML 1.2 is a superset of JSON, so one parser takes both.
+    return parseYaml(text);
+  } catch (err) {
+    throw new ZmError('ERR_CONFIG_INVALID', `${file}: not valid YAML/JSON`, { details: [(err as Error).message] });
+  }
+}

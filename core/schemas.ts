@@ -30,7 +30,7 @@ export const ReadingSchema = z.object({
   meter: Id,
   ts: EpochMs,
   values: ValuesSchema,
-  quality: z.record(MeasurementKeySchema, QualityFlagSchema).optional(),
+  quality: z.partialRecord(MeasurementKeySchema, QualityFlagSchema).optional(),
 });
 export type Reading = z.infer<typeof ReadingSchema>;
 
@@ -79,8 +79,8 @@ export type ManifestMeter = z.infer<typeof ManifestMeterSchema>;
 export const ReplacementSchema = z.object({
   meter: Id,
   at: EpochMs,
-  old_final: z.record(MeasurementKeySchema, z.number()),
-  new_first: z.record(MeasurementKeySchema, z.number()),
+  old_final: z.partialRecord(MeasurementKeySchema, z.number()),
+  new_first: z.partialRecord(MeasurementKeySchema, z.number()),
 });
 export type Replacement = z.infer<typeof ReplacementSchema>;
 

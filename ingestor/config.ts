@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { Id, ZmError, parseConfig } from '../core/index.ts';
+
+const Port = z.coerce.number().int().min(0).max(65535);
+
+export const GatewayCredentialSchema = z.object({
+  id: Id,
+  site: Id,
+  /** scrypt hash from `zonemeter ingestor hash-password`: scrypt$N$r$p$salt$hash (base64). */
+  passwordHash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'expected a hash from `zonemeter ingestor hash-password`'),
+});
+export type GatewayCredential = z.infer<typeof GatewayCredentialSchema>;
+
+const TlsSchema = z.object({ cert: z.string(), key: z.string(), ca: z.string().optional(), requestCert: z.boolean().default(false) });
+
+export const IngestorConfigSchema = z.object({
+  http: z.object({
+    host: z.string().default('127.0.0.1'),
+    port: Port.default(8080),
+    /** Bearer token every write endpoint requires; write endpoints are refused while unset. */
+    token: z.string().min(16, 'use a token of at least 16 characters').optional(),
+  }).prefault({}),
+  mqtt: z.object({
+    mode: z.enum(['embedded', 'external']).default('embedded'),
+    host: z.string().default('127.0.0.1'),
+    port: Port.default(1883),
+    tls: TlsSchema.extend({ port: Port.default(8883) }).optional(),
+    websocket: z.object({ port: Port }).optional(),
+    maxPacketBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+    maxConnections: z.number().int().min(1).default(10_000),
+    /** External mode: the broker to join and the shared-subscription group replicas split load in. */
+    external: z.object({
+      url: z.string().regex(/^(mqtts?|wss?):\/\//, 'expected mqtt:// or mqtts:// URL'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      group: Id.default('ingestors'),
+      clientId: z.string().optional(),
+    }).optional(),
+  }).prefault({}),
+  gateways: z.array(GatewayCredentialSchema).default([]),
+  influx: z.object({
+    url: z.string().url().default('http://127.0.0.1:8086'),
+    database: Id.default('zonemeter'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    /** InfluxDB 2.x/3.x v1-compatibility token. */
+    token: z.string().optional(),
+    retentionPolicy: z.string().optional(),
+    maxPointsPerWrite: z.number().int().min(1).default(5000),
+    flushMs: z.number().int().min(0).default(50),
+  }).prefault({}),
+  ingest: z.object({
+    /** Readings stamped further ahead than this are quarantined (a gateway clock gone wrong). */
+    maxFutureMs: z.number().int().min(0).default(5 * 60_000),
+    /** Readings older than this are quarantined: InfluxDB would drop them under its retention. */
+    maxAgeDays: z.number().min(1).default(3650),
+  }).prefault({}),
+  dataDir: z.string().default('./var/ingestor'),
+  registry: z.string().optional(),
+  /** Hours a site day is ahead of UTC, for daily rollups (Chinese sites: +8). */
+  utcOffsetHours: z.number().min(-12).max(14).default(8),
+}).superRefine((cfg, ctx) => {
+  if (cfg.mqtt.mode === 'external' && !cfg.mqtt.external) {
+    ctx.addIssue({ code: 'custom', path: ['mqtt', 'external'], message: 'external mode needs mqtt.external.url' });
+  }
+  const seen = new Set<string>();
+  cfg.gateways.forEach((g, i) => {
+    if (seen.has(g.id)) ctx.addIssue({ code: 'custom', path: ['gateways', i, 'id'], message: `duplicate gateway id "${g.id}"` });
+    seen.add(g.id);
+  });
+});
+export type IngestorConfig = z.infer<typeof IngestorConfigSchema>;
+
+/**
+ * Reads a YAML/JSON ingestor config. Environment variables override the file: ZM_HTTP_PORT,
+ * ZM_MQTT_PORT, INFLUX_URL, INFLUX_DB, INFLUX_TOKEN, ZM_API_TOKEN, ZM_DATA_DIR.
+ */
+export function loadIngestorConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): IngestorConfig {
+  const raw = (file ? readFile(file) : {}) ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ZmError('ERR_CONFIG_INVALID', `${file}: expected a mapping at the top level`);
+  }
+  return parseConfig(IngestorConfigSchema, applyEnv(raw as Record<string, unknown>, env), file ?? '(defaults)');
+}
+
+export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const obj = structuredClone(raw);
+  const section = (k: string) => ((obj[k] ??= {}) as Record<string, unknown>);
+  if (env.ZM_HTTP_PORT) section('http').port = env.ZM_HTTP_PORT;
+  if (env.ZM_API_TOKEN) section('http').token = env.ZM_API_TOKEN;
+  if (env.ZM_MQTT_PORT) section('mqtt').port = env.ZM_MQTT_PORT;
+  if (env.INFLUX_URL) section('influx').url = env.INFLUX_URL;
+  if (env.INFLUX_DB) section('influx').database = env.INFLUX_DB;
+  if (env.INFLUX_TOKEN) section('influx').token = env.INFLUX_TOKEN;
+  if (env.ZM_DATA_DIR) obj.dataDir = env.ZM_DATA_DIR;
+  return obj;
+}
+
+function readFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ZmError('ERR_CONFIG_READ', `${file}: ${(err as Error).message}`);
+  }
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    throw new ZmError('ERR_CONFIG_INVALID', `${file}: not valid YAML/JSON`, { details: [(err as Error).message] });
+  }
+}

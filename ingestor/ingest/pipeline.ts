@@ -1,0 +1,154 @@
+import type { Logger } from 'pino';
+import {
+  parsePayload, parseTopic, topics, WIRE_VERSION, type Ack, type Batch, type Reading,
+} from '../../core/index.ts';
+import type { MessageBus } from '../broker/bus.ts';
+import { readingLine } from '../store/points.ts';
+import type { PointWriter } from '../store/writer.ts';
+import type { Directory, KnownMeter } from './directory.ts';
+import type { Quarantine } from './quarantine.ts';
+import { validateBatch, type Rejected } from './validate.ts';
+
+export interface PipelineOptions {
+  maxFutureMs: number;
+  maxAgeMs: number;
+  now?: () => number;
+}
+
+export interface StoredReading {
+  reading: Reading;
+  meter: KnownMeter;
+}
+
+export interface PipelineEvents {
+  /** Readings InfluxDB has accepted, for usage derivation and the live stream. */
+  onStored?: (stored: StoredReading[]) => void;
+}
+
+/**
+ * batch → validate → InfluxDB → ack. The ack goes out only once InfluxDB has accepted the
+ * batch's points; if InfluxDB stays down, no ack is sent and the gateway keeps the batch.
+ */
+export class IngestPipeline {
+  readonly counters = { batches: 0, readings: 0, values: 0, acks: 0, invalidPayloads: 0 };
+  private readonly now: () => number;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly directory: Directory,
+    private readonly writer: PointWriter,
+    private readonly quarantine: Quarantine,
+    private readonly log: Logger,
+    private readonly opts: PipelineOptions,
+    private readonly events: PipelineEvents = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    await this.bus.subscribe('zm/v1/+/+/manifest', (t, p) => this.onManifest(t, p));
+    await this.bus.subscribe('zm/v1/+/+/status', (t, p) => this.onStatus(t, p));
+    await this.bus.subscribe('zm/v1/+/+/batch', (t, p) => this.onBatch(t, p));
+  }
+
+  private async onManifest(topic: string, payload: Buffer): Promise<void> {
+    const addr = parseTopic(topic);
+    if (!addr || payload.length === 0) return;
+    const r = parsePayload('manifest', payload);
+    if (!r.ok || r.value.site !== addr.site || r.value.gateway !== addr.gateway) {
+      this.log.warn({ topic, error: r.ok ? 'manifest names another gateway' : r.error }, 'manifest refused');
+      return;
+    }
+    this.directory.setManifest(r.value);
+    this.log.info({ site: addr.site, gateway: addr.gateway, meters: r.value.meters.length }, 'manifest');
+  }
+
+  private async onStatus(topic: string, payload: Buffer): Promise<void> {
+    const addr = parseTopic(topic);
+    if (!addr || payload.length === 0) return;
+    const r = parsePayload('status', payload);
+    if (r.ok && r.value.site === addr.site && r.value.gateway === addr.gateway) this.directory.setStatus(r.value);
+    else this.log.warn({ topic, error: r.ok ? 'status names another gateway' : r.error }, 'status refused');
+  }
+
+  async onBatch(topic: string, payload: Buffer): Promise<void> {
+    const addr = parseTopic(topic);
+    if (!addr) return;
+    const r = parsePayload('batch', payload);
+    if (!r.ok) {
+      this.counters.invalidPayloads++;
+      const seq = peekSeq(payload);
+      this.quarantine.add({ site: addr.site, gateway: addr.gateway, seq, reason: 'invalid_payload', detail: r.error, payload: payload.toString('utf8').slice(0, 64 * 1024) });
+      // Without a seq the gateway cannot match an ack; it will retry and be quarantined again,
+      // which the quarantine list shows. A gateway of ours never sends such a batch.
+      if (seq !== null) await this.ack(addr.site, addr.gateway, { v: WIRE_VERSION, seq, status: 'quarantined', stored: 0, quarantined: 1, reason: `invalid_payload: ${r.error}` });
+      return;
+    }
+    const batch = r.value;
+    if (batch.site !== addr.site || batch.gateway !== addr.gateway) {
+      this.quarantine.add({ site: addr.site, gateway: addr.gateway, seq: batch.seq, reason: 'foreign_gateway', detail: `payload names ${batch.site}/${batch.gateway}`, payload: batch });
+      await this.ack(addr.site, addr.gateway, { v: WIRE_VERSION, seq: batch.seq, status: 'quarantined', stored: 0, quarantined: batch.readings.length, reason: 'foreign_gateway' });
+      return;
+    }
+    await this.storeBatch(batch);
+  }
+
+  private async storeBatch(batch: Batch): Promise<void> {
+    const now = this.now();
+    const { accepted, rejected } = validateBatch(batch, (id) => this.directory.meter(batch.site, id), {
+      now, maxFutureMs: this.opts.maxFutureMs, maxAgeMs: this.opts.maxAgeMs,
+    });
+    const gw = this.directory.gateway(batch.site, batch.gateway);
+    const lines = accepted.map((a) => readingLine(a.reading, a.meter));
+    let stored = accepted.length;
+    try {
+      await this.writer.write(lines);
+    } catch (err) {
+      // Only a permanent refusal gets here (the writer retries transient ones); the data itself
+      // is bad for InfluxDB, e.g. a field type conflict. Keep it aside, never loop on it.
+      stored = 0;
+      for (const a of accepted) rejected.push({ reading: a.reading, reason: 'store_refused', detail: (err as Error).message });
+    }
+    this.quarantineRejected(batch, rejected);
+    this.counters.batches++;
+    this.counters.readings += stored;
+    this.counters.values += accepted.reduce((n, a) => n + Object.keys(a.reading.values).length, 0);
+    gw.batches++;
+    gw.readings += stored;
+    gw.lastBatchAt = now;
+    gw.lastSeq = batch.seq;
+    gw.lagMs = now - Math.max(...batch.readings.map((x) => x.ts));
+    if (stored > 0) this.events.onStored?.(accepted);
+    const reasons = [...new Set(rejected.map((x) => x.reason))];
+    await this.ack(batch.site, batch.gateway, {
+      v: WIRE_VERSION, seq: batch.seq, status: rejected.length ? 'quarantined' : 'ok', stored, quarantined: rejected.length,
+      ...(reasons.length ? { reason: reasons.join(',') } : {}),
+    });
+  }
+
+  private quarantineRejected(batch: Batch, rejected: Rejected[]): void {
+    const byReason = new Map<string, Rejected[]>();
+    for (const r of rejected) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
+    for (const group of byReason.values()) {
+      this.quarantine.add({
+        site: batch.site, gateway: batch.gateway, seq: batch.seq, reason: group[0]!.reason,
+        detail: group.length === 1 ? group[0]!.detail : `${group[0]!.detail} (and ${group.length - 1} more)`,
+        payload: group.map((g) => g.reading),
+      });
+    }
+  }
+
+  private async ack(site: string, gateway: string, ack: Ack): Promise<void> {
+    await this.bus.publish(topics.ack(site, gateway), JSON.stringify(ack), { qos: 1 });
+    this.counters.acks++;
+  }
+}
+
+function peekSeq(payload: Buffer): number | null {
+  try {
+    const seq = (JSON.parse(payload.toString('utf8')) as { seq?: unknown }).seq;
+    return typeof seq === 'number' && Number.isInteger(seq) && seq >= 1 ? seq : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,101 @@
+import type { IngestorConfig } from '../config.ts';
+
+export type InfluxSettings = IngestorConfig['influx'];
+
+/** An InfluxDB answer: 4xx means the data itself is refused (retrying cannot help), else transient. */
+export class InfluxError extends Error {
+  constructor(message: string, readonly status: number | null) {
+    super(message);
+    this.name = 'InfluxError';
+  }
+  get permanent(): boolean {
+    return this.status !== null && this.status >= 400 && this.status < 500 && this.status !== 429;
+  }
+}
+
+export interface SeriesResult {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
+/**
+ * The InfluxDB v1 HTTP API: line protocol on POST /write, InfluxQL on /query. The same path serves
+ * 1.x natively, 2.x through its v1 compatibility endpoints (token auth) and 3.x.
+ */
+export class InfluxClient {
+  constructor(private readonly settings: InfluxSettings) {}
+
+  get database(): string {
+    return this.settings.database;
+  }
+
+  private headers(): Record<string, string> {
+    const h: Record<string, string> = {};
+    if (this.settings.token) h.Authorization = `Token ${this.settings.token}`;
+    else if (this.settings.username) {
+      h.Authorization = `Basic ${Buffer.from(`${this.settings.username}:${this.settings.password ?? ''}`).toString('base64')}`;
+    }
+    return h;
+  }
+
+  private async call(path: string, params: Record<string, string>, init: RequestInit): Promise<Response> {
+    const url = new URL(path, this.settings.url);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    let res: Response;
+    try {
+      res = await fetch(url, { ...init, headers: { ...this.headers(), ...(init.headers as Record<string, string>) }, signal: AbortSignal.timeout(30_000) });
+    } catch (err) {
+      throw new InfluxError(`InfluxDB at ${this.settings.url} unreachable: ${(err as Error).message}`, null);
+    }
+    if (!res.ok) {
+      const body = await res.text().catch(() => '');
+      throw new InfluxError(`InfluxDB ${path} answered ${res.status}: ${body.slice(0, 500)}`, res.status);
+    }
+    return res;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const res = await fetch(new URL('/ping', this.settings.url), { signal: AbortSignal.timeout(2000) });
+      return res.status === 204 || res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  async createDatabase(): Promise<void> {
+    await this.call('/query', { q: `CREATE DATABASE "${this.settings.database}"` }, { method: 'POST' });
+  }
+
+  /** Writes line-protocol lines with millisecond timestamps. */
+  async write(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    const params: Record<string, string> = { db: this.settings.database, precision: 'ms' };
+    if (this.settings.retentionPolicy) params.rp = this.settings.retentionPolicy;
+    await this.call('/write', params, { method: 'POST', body: lines.join('\n'), headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+  }
+
+  /** Runs InfluxQL; times come back as epoch milliseconds. Returns one array of series per statement. */
+  async query(q: string): Promise<SeriesResult[][]> {
+    const res = await this.call('/query', { db: this.settings.database, q, epoch: 'ms' }, { method: 'GET' });
+    const body = (await res.json()) as { results?: { series?: SeriesResult[]; error?: string }[]; error?: string };
+    if (body.error) throw new InfluxError(body.error, 400);
+    return (body.results ?? []).map((r) => {
+      if (r.error) throw new InfluxError(r.error, 400);
+      return r.series ?? [];
+    });
+  }
+}
+
+/** Quotes an InfluxQL string literal. */
+export function ql(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** Rows of one series as objects keyed by column. */
+export function rows(series: SeriesResult | undefined): Record<string, unknown>[] {
+  if (!series) return [];
+  return series.values.map((v) => Object.fromEntries(series.columns.map((c, i) => [c, v[i]])));
+}

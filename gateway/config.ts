@@ -52,7 +52,7 @@ export type BusConfig = z.infer<typeof BusSchema>;
 /** How an MQTT meter's JSON payload maps to measurements: key → dotted path, with a scale. */
 export const MqttMappingSchema = z.object({
   topic: z.string().min(1),
-  fields: z.record(MeasurementKeySchema, z.union([
+  fields: z.partialRecord(MeasurementKeySchema, z.union([
     z.string().min(1),
     z.object({ path: z.string().min(1), scale: z.number().default(1) }),
   ])).refine((f) => Object.keys(f).length > 0, 'map at least one field'),

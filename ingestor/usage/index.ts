@@ -1,0 +1,3 @@
+export * from './buckets.ts';
+export * from './counter.ts';
+export * from './rollup.ts';

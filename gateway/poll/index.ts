@@ -1,0 +1,108 @@
+import type { Logger } from 'pino';
+import type { Reading } from '../../core/index.ts';
+import type { BusConfig, GatewayConfig, MeterConfig } from '../config.ts';
+import { createBusLink } from '../drivers/index.ts';
+import { startMqttMeters, type MqttMeterSource } from '../drivers/mqtt-meter.ts';
+import { gateLink } from './gate.ts';
+import { buildReading, type CounterMemory } from './reading.ts';
+import { createBusScheduler, type BusScheduler, type SchedulerOptions } from './scheduler.ts';
+import type { MeterState } from './types.ts';
+
+export type { MeterState } from './types.ts';
+export type { SchedulerOptions } from './scheduler.ts';
+
+export interface Poller {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  meters(): MeterState[];
+}
+
+export interface PollerDeps {
+  log: Logger;
+  onReading(reading: Reading): void;
+  now?: () => number;
+  /** Retry and backoff tuning; the defaults suit real buses. */
+  scheduler?: SchedulerOptions;
+}
+
+type ModbusBus = Exclude<BusConfig, { type: 'mqtt' }>;
+type MqttBus = Extract<BusConfig, { type: 'mqtt' }>;
+
+/**
+ * Polls every meter of a gateway config: one scheduler and one link per Modbus bus (so buses run
+ * in parallel while each line carries one transaction at a time), one subscription client per
+ * MQTT bus.
+ */
+export function createPoller(config: GatewayConfig, deps: PollerDeps): Poller {
+  const now = deps.now ?? Date.now;
+  const log = deps.log.child({ module: 'poll' });
+  const byBus = new Map<string, MeterConfig[]>();
+  for (const m of config.meters) byBus.set(m.bus, [...(byBus.get(m.bus) ?? []), m]);
+
+  const schedulers: BusScheduler[] = [];
+  const mqttBuses: { bus: MqttBus; meters: MeterConfig[] }[] = [];
+  const mqttStates = new Map<string, { status: MeterState; counters: CounterMemory; intervalMs: number; lastRx: number | null }>();
+  let mqttSources: MqttMeterSource[] = [];
+  let running = false;
+
+  for (const bus of config.buses) {
+    const meters = byBus.get(bus.id) ?? [];
+    if (meters.length === 0) continue;
+    if (bus.type === 'mqtt') {
+      mqttBuses.push({ bus, meters });
+      for (const m of meters) {
+        mqttStates.set(m.id, {
+          status: { id: m.id, bus: bus.id, online: false, lastReadTs: null, consecutiveErrors: 0, lastError: null, state: 'unknown', reads: 0, errors: 0 },
+          counters: new Map(),
+          intervalMs: m.intervalMs,
+          lastRx: null,
+        });
+      }
+      continue;
+    }
+    const modbusBus: ModbusBus = bus;
+    const link = gateLink(createBusLink(modbusBus, { connectTimeoutMs: Math.max(modbusBus.timeoutMs, 1000) }), modbusBus.interFrameDelayMs);
+    const sched = createBusScheduler(modbusBus, meters, link, {
+      log: log.child({ bus: bus.id }), onReading: deps.onReading, now, ...(deps.scheduler ? { options: deps.scheduler } : {}),
+    });
+    schedulers.push({ start: sched.start, states: sched.states, stop: async () => { await sched.stop(); await link.close(); } });
+  }
+
+  return {
+    async start() {
+      if (running) return;
+      running = true;
+      for (const s of schedulers) s.start();
+      mqttSources = mqttBuses.map(({ bus, meters }) => startMqttMeters(bus, meters, {
+        log,
+        now,
+        onValues(meter, values, ts) {
+          const st = mqttStates.get(meter.id)!;
+          const reading = buildReading(meter.id, ts, values, meter, st.counters);
+          st.lastRx = now();
+          Object.assign(st.status, { online: true, lastReadTs: ts, consecutiveErrors: 0, lastError: null, state: 'ok', reads: st.status.reads + 1 });
+          deps.onReading(reading);
+        },
+        onError(meter, error) {
+          const st = mqttStates.get(meter.id)!;
+          Object.assign(st.status, { lastError: error, consecutiveErrors: st.status.consecutiveErrors + 1, errors: st.status.errors + 1 });
+        },
+      }));
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      await Promise.all([...schedulers.map((s) => s.stop()), ...mqttSources.map((s) => s.stop())]);
+      mqttSources = [];
+    },
+    meters() {
+      const t = now();
+      const mqtt = [...mqttStates.values()].map(({ status, intervalMs, lastRx }) => {
+        // A pushed meter is only known to be alive while it keeps publishing.
+        const stale = lastRx !== null && t - lastRx > 3 * intervalMs;
+        return stale ? { ...status, online: false, state: 'unknown' as const } : { ...status };
+      });
+      return [...schedulers.flatMap((s) => s.states()), ...mqtt];
+    },
+  };
+}

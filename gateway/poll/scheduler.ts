@@ -1,0 +1,187 @@
+import type { Logger } from 'pino';
+import type { Reading } from '../../core/index.ts';
+import type { BusConfig, MeterConfig } from '../config.ts';
+import type { ModbusLink } from '../drivers/link.ts';
+import type { ReadRequest } from './planner.ts';
+import type { MeterState } from './types.ts';
+import { classifyFailure, describeFailure } from './failures.ts';
+import {
+  afterFailure, afterSuccess, initialFailureState, DEFAULT_ABSENT_AFTER, DEFAULT_BACKOFF_CAP_MS, DEFAULT_RETRY_BASE_MS,
+  type FailureState, type RetryPolicy,
+} from './backoff.ts';
+import { buildReading, type CounterMemory } from './reading.ts';
+import { meterRegisters, readPlan } from './meter-plan.ts';
+
+export interface SchedulerOptions {
+  retryBaseMs?: number;
+  absentAfter?: number;
+  backoffCapMs?: number;
+}
+
+export interface BusScheduler {
+  start(): void;
+  stop(): Promise<void>;
+  states(): MeterState[];
+}
+
+interface Run {
+  meter: MeterConfig;
+  unitId: number;
+  requests: ReadRequest[];
+  timeoutMs: number;
+  policy: RetryPolicy;
+  log: Logger;
+  /** Monotonic time of the next attempt, and of the start of the current interval. */
+  due: number;
+  slot: number;
+  fs: FailureState;
+  counters: CounterMemory;
+  status: MeterState;
+}
+
+const mono = () => performance.now();
+
+/**
+ * Polls every Modbus meter of one bus through one link, one transaction at a time (an RS-485 line
+ * is half duplex; Modbus over serial line V1.02, 2.1: a single master, one request outstanding).
+ * The meter whose attempt is due first goes next; a retry or a backed-off meter waits in the queue
+ * by time instead of holding the line, so one dead meter costs the others at most one timeout per
+ * probe.
+ */
+export function createBusScheduler(
+  bus: Exclude<BusConfig, { type: 'mqtt' }>,
+  meters: readonly MeterConfig[],
+  link: ModbusLink,
+  deps: { log: Logger; onReading(reading: Reading): void; now: () => number; options?: SchedulerOptions },
+): BusScheduler {
+  const opts = deps.options ?? {};
+  const runs: Run[] = meters.map((meter) => {
+    const { requests } = meterRegisters(meter);
+    return {
+      meter,
+      unitId: meter.unitId ?? 1,
+      requests,
+      timeoutMs: meter.timeoutMs ?? bus.timeoutMs,
+      policy: {
+        intervalMs: meter.intervalMs,
+        retries: meter.retries,
+        retryBaseMs: opts.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
+        absentAfter: opts.absentAfter ?? DEFAULT_ABSENT_AFTER,
+        backoffCapMs: opts.backoffCapMs ?? DEFAULT_BACKOFF_CAP_MS,
+      },
+      log: deps.log.child({ meter: meter.id }),
+      due: 0,
+      slot: 0,
+      fs: initialFailureState(),
+      counters: new Map(),
+      status: {
+        id: meter.id, bus: bus.id, online: false, lastReadTs: null, consecutiveErrors: 0, lastError: null, state: 'unknown', reads: 0, errors: 0,
+      },
+    };
+  });
+
+  let stopped = true;
+  let loop: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+
+  const sleep = (ms: number) => new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      wake = null;
+      resolve();
+    }
+    wake = done;
+  });
+
+  const nextSlot = (r: Run, now: number) => {
+    const interval = r.policy.intervalMs;
+    const passed = Math.max(1, Math.ceil((now - r.slot) / interval));
+    return r.slot + passed * interval;
+  };
+
+  async function attempt(r: Run): Promise<void> {
+    let result: Awaited<ReturnType<typeof readPlan>>;
+    try {
+      result = await readPlan(link, r.unitId, r.requests, r.timeoutMs, deps.now);
+    } catch (err) {
+      onFailure(r, err);
+      return;
+    }
+    const wasDown = r.fs.state === 'backoff' || (r.fs.state === 'retrying' && !r.status.online);
+    r.fs = afterSuccess();
+    const now = mono();
+    r.slot = nextSlot(r, now);
+    r.due = r.slot;
+    Object.assign(r.status, { online: true, lastReadTs: result.ts, consecutiveErrors: 0, state: 'ok', reads: r.status.reads + 1 });
+    if (wasDown) r.log.info('meter answers again');
+    let reading: Reading;
+    try {
+      reading = buildReading(r.meter.id, result.ts, result.values, r.meter, r.counters);
+    } catch (err) {
+      r.log.error({ err }, 'reading could not be built');
+      return;
+    }
+    try {
+      deps.onReading(reading);
+    } catch (err) {
+      r.log.error({ err }, 'reading consumer failed');
+    }
+  }
+
+  function onFailure(r: Run, err: unknown): void {
+    const cls = classifyFailure(err);
+    const now = mono();
+    const prev = r.fs.state;
+    const d = afterFailure(r.fs, cls, r.policy, nextSlot(r, now) - now);
+    r.fs = d.next;
+    r.due = now + d.delayMs;
+    if (d.next.state === 'backoff') r.slot = r.due;
+    const lastError = describeFailure(err);
+    Object.assign(r.status, {
+      consecutiveErrors: d.next.consecutiveErrors, lastError, state: d.next.state, errors: r.status.errors + 1,
+      online: d.cycleFailed ? false : r.status.online,
+    });
+    if (d.next.state === 'backoff' && prev !== 'backoff') {
+      r.log.warn({ error: lastError, class: cls, consecutiveErrors: d.next.consecutiveErrors, nextProbeMs: Math.round(d.delayMs) },
+        'meter failing permanently or absent; backing off');
+    } else if (d.cycleFailed && prev === 'ok') {
+      r.log.warn({ error: lastError, class: cls }, 'meter read failed after retries');
+    } else {
+      r.log.debug({ error: lastError, class: cls, state: d.next.state, delayMs: Math.round(d.delayMs) }, 'meter read failed');
+    }
+  }
+
+  async function run(): Promise<void> {
+    const t0 = mono();
+    for (const r of runs) {
+      r.due = t0;
+      r.slot = t0;
+    }
+    while (!stopped && runs.length > 0) {
+      let next = runs[0]!;
+      for (const r of runs) if (r.due < next.due) next = r;
+      const wait = next.due - mono();
+      if (wait > 0) {
+        await sleep(wait);
+        continue;
+      }
+      await attempt(next);
+    }
+  }
+
+  return {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      loop = run().catch((err) => deps.log.error({ err, bus: bus.id }, 'bus loop stopped'));
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+      loop = null;
+    },
+    states: () => runs.map((r) => ({ ...r.status })),
+  };
+}

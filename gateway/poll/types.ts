@@ -1,0 +1,11 @@
+export interface MeterState {
+  id: string;
+  bus: string;
+  online: boolean;
+  lastReadTs: number | null;
+  consecutiveErrors: number;
+  lastError: string | null;
+  state: 'ok' | 'retrying' | 'backoff' | 'unknown';
+  reads: number;
+  errors: number;
+}

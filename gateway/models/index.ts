@@ -1,12 +1,40 @@
 import type { MeterModel } from './types.ts';
-import { SDM630 } from './eastron.ts';
+import { SDM120, SDM630, SDM72DM_V2 } from './eastron.ts';
+import { DTSU666 } from './chint.ts';
+import { ADW300 } from './acrel.ts';
+import { IEM3000 } from './schneider.ts';
+import { B23 } from './abb.ts';
+import { DVH4013 } from './dzg.ts';
+import { XINTAI_WATER } from './xintai.ts';
+import { TUF2000M } from './tuf2000.ts';
+import { CF_ECHO_II } from './itron.ts';
+import { SUPERCAL531 } from './sontex.ts';
+import { guessModels as guessAmong, type ModelGuess, type ReadRegisters } from './identify.ts';
 
-export const MODELS: readonly MeterModel[] = [SDM630];
+export const MODELS: readonly MeterModel[] = [
+  SDM630, SDM120, SDM72DM_V2, DTSU666, ADW300, IEM3000, B23, DVH4013,
+  XINTAI_WATER, TUF2000M,
+  CF_ECHO_II, SUPERCAL531,
+];
 
 const byName = new Map(MODELS.map((m) => [m.name.toLowerCase(), m]));
 
+/** The fixed model of that name (case-insensitive). `generic` is not one: see genericModel. */
 export function findModel(name: string): MeterModel | undefined {
   return byName.get(name.toLowerCase());
 }
 
-export type { MeterModel, RegisterDef, ReadLimits } from './types.ts';
+/**
+ * guessModels(read, models = MODELS): Promise<ModelGuess[]> — for a bus scan. `read(fc, address,
+ * count)` reads registers from the device being scanned (wire-order bytes, or null on an
+ * exception/timeout); the result lists the models whose identify hints all hold, most hints first.
+ */
+export function guessModels(read: ReadRegisters, models: readonly MeterModel[] = MODELS): Promise<ModelGuess[]> {
+  return guessAmong(read, models);
+}
+
+export { genericModel, GENERIC, type GenericRegister } from './generic.ts';
+export { decodeRegister, encodeRegister } from './decode.ts';
+export { REGISTER_WIDTH } from './types.ts';
+export type { ModelGuess, ReadRegisters } from './identify.ts';
+export type { MeterModel, RegisterDef, ReadLimits, ByteOrder, RegisterType, IdentifyHint } from './types.ts';

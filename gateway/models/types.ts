@@ -36,6 +36,23 @@ export interface ReadLimits {
   readonly boundaries?: readonly number[];
 }
 
+/**
+ * One register read a bus scan uses to tell whether a device could be this model: the decoded
+ * value (raw × scale) must lie within [min, max]. A model's hints are checked together; a
+ * device that fails to answer one, or answers outside a range, is not this model.
+ */
+export interface IdentifyHint {
+  readonly fc: FunctionCode;
+  readonly address: number;
+  readonly type: RegisterType;
+  readonly order: ByteOrder;
+  readonly scale?: number;
+  readonly min: number;
+  readonly max: number;
+  /** What the register is, for the scan report (e.g. "voltage L1", "frequency"). */
+  readonly what: string;
+}
+
 export interface MeterModel {
   readonly name: string;
   readonly vendor: string;
@@ -44,4 +61,6 @@ export interface MeterModel {
   readonly datasheet: string;
   readonly registers: readonly RegisterDef[];
   readonly limits?: Partial<ReadLimits>;
+  /** Plausibility checks a bus scan can run to guess this model (see identify.ts). */
+  readonly identify?: readonly IdentifyHint[];
 }

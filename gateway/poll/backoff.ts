@@ -52,7 +52,9 @@ export function backoffDelay(level: number, policy: Pick<RetryPolicy, 'intervalM
 export function afterFailure(s: FailureState, cls: FailureClass, policy: RetryPolicy, untilNextSlot: number): Decision {
   const consecutiveErrors = s.consecutiveErrors + 1;
   const consecutiveTimeouts = cls === 'timeout' ? s.consecutiveTimeouts + 1 : 0;
-  const permanent = cls === 'permanent' || consecutiveTimeouts >= policy.absentAfter;
+  // A probe of a backed-off meter that times out is more of the same; only an answer (even an
+  // error answer such as busy) shows the device is back on the line.
+  const permanent = cls === 'permanent' || consecutiveTimeouts >= policy.absentAfter || (s.state === 'backoff' && cls === 'timeout');
   if (permanent) {
     const backoffLevel = s.state === 'backoff' ? s.backoffLevel + 1 : 1;
     return {

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { MEASUREMENTS, type MeasurementKey } from '../../../../core/index.ts';
+import { MODELS, decodeRegister, findModel, type RegisterDef } from '../../../../gateway/models/index.ts';
+
+const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+
+/** The data bytes of an RTU read response: address, function, byte count, data…, CRC (2). */
+function rtuData(frame: string): Buffer {
+  const b = hex(frame);
+  expect(b[2], 'byte count').toBe(b.length - 5);
+  return b.subarray(3, b.length - 2);
+}
+
+function regOf(model: string, measurement: MeasurementKey): RegisterDef {
+  const m = findModel(model);
+  const r = m?.registers.find((x) => x.measurement === measurement);
+  if (!r) throw new Error(`${model} has no ${measurement}`);
+  return r;
+}
+
+interface Capture {
+  model: string;
+  measurement: MeasurementKey;
+  /** Register data bytes in wire order, starting at the register's own address. */
+  data: Buffer;
+  expected: number;
+  digits: number;
+  source: string;
+}
+
+// Bytes seen on real lines or printed in a datasheet's worked example — never produced by
+// encodeRegister, so a wrong address, order or scale in a model table shows up here.
+const CAPTURES: Capture[] = [
+  {
+    model: 'SDM630', measurement: 'voltage_l1_v', data: rtuData('01 04 04 43 60 25 88 F4 E8'), expected: 224.146606445, digits: 6,
+    source: 'arendst/Tasmota issue #13224: SDM630 answer to 01 04 00 00 00 02 seen on an oscilloscope, "224.146606445 Volt"',
+  },
+  {
+    model: 'SDM120', measurement: 'voltage_l1_v', data: rtuData('01 04 04 43 66 33 34 1B 38'), expected: 230.2, digits: 4,
+    source: 'Tasmota xnrg_08_sdm120.ino, worked example in the reader: "01 04 04 43 66 33 34 1B 38 = 230.2 Volt"',
+  },
+  {
+    model: 'B23', measurement: 'power_factor', data: hex('01 b3'), expected: 0.435, digits: 6,
+    source: 'gonium/gosdm630 PR #122 log, ABB B23: "send 01 03 5b 3a 00 01 / recv 01 03 02 01 b3 f8 61"',
+  },
+  {
+    model: 'B23', measurement: 'power_kw', data: hex('00 00 00 36'), expected: 0.00054, digits: 9,
+    source: 'gonium/gosdm630 PR #122 log, ABB B23: "send 01 03 5b 14 00 02 / recv 01 03 04 00 00 00 36 7a 25" (54 × 0.01 W)',
+  },
+  {
+    model: 'XT-WM485', measurement: 'flow_m3h', data: hex('1E 85 0B 3F'), expected: 0.545, digits: 6,
+    source: 'Xintai "Water Meter MODBUS 485 protocol V1" example, quoted in PouCon XintaiWaterMeter: "1E 85 0B 3F = 0.545 m³/h"',
+  },
+  {
+    model: 'TUF-2000M', measurement: 'supply_temp_c', data: hex('80 6B 42 12'), expected: 36.625, digits: 3,
+    source: 'arivin29/note-rencana TUF2000M-REGISTER-MAP.md, a TUF-2000M on 9600 8N1: "Raw bytes: 80 6B 42 12 … 36.625°C" (temperature T1)',
+  },
+];
+
+// Models for which no public capture or worked example was found yet. Listed so a new model
+// cannot slip in without either a capture or a stated gap.
+const NOT_YET_CAPTURED = new Set(['SDM72DM-V2', 'DTSU666', 'ADW300', 'iEM3000', 'DVH4013', 'CF-Echo-II', 'Supercal-531']);
+
+describe('models decode captured register bytes', () => {
+  for (const c of CAPTURES) {
+    it(`${c.model} ${c.measurement} = ${c.expected} ${MEASUREMENTS[c.measurement].unit}`, () => {
+      const r = regOf(c.model, c.measurement);
+      expect(decodeRegister(r, c.data, r.address)).toBeCloseTo(c.expected, c.digits);
+    });
+  }
+
+  it('the ABB "invalid" marker 7FFF decodes outside the power-factor range, so it is flagged', () => {
+    // gonium/gosdm630 PR #122: unused per-phase power factors answer "01 03 02 7f ff d8 34".
+    const r = regOf('B23', 'power_factor');
+    const v = decodeRegister(r, rtuData('01 03 02 7f ff d8 34'), r.address);
+    expect(v).toBeCloseTo(32.767, 6);
+    expect(v > MEASUREMENTS.power_factor.max).toBe(true);
+  });
+
+  it('a block read decodes each register at its offset (SDM630 frame of 2 values)', () => {
+    // The same captured voltage followed by the SDM120 example bytes as phase 2: one 8-byte block.
+    const block = Buffer.concat([hex('43 60 25 88'), hex('43 66 33 34')]);
+    expect(decodeRegister(regOf('SDM630', 'voltage_l1_v'), block, 0)).toBeCloseTo(224.1466, 4);
+    expect(decodeRegister(regOf('SDM630', 'voltage_l2_v'), block, 0)).toBeCloseTo(230.2, 4);
+  });
+
+  it('every model has a capture or is listed as not yet captured', () => {
+    const captured = new Set(CAPTURES.map((c) => c.model));
+    const missing = MODELS.map((m) => m.name).filter((n) => !captured.has(n) && !NOT_YET_CAPTURED.has(n));
+    expect(missing).toEqual([]);
+    for (const n of NOT_YET_CAPTURED) expect(findModel(n), n).toBeDefined();
+  });
+});
+
+describe('byte orders and types against hand-written bytes', () => {
+  const def = (type: RegisterDef['type'], order: RegisterDef['order']): RegisterDef =>
+    ({ measurement: 'power_kw', fc: 3, address: 100, type, order, scale: 1 });
+
+  // float32 1.5 = 3F C0 00 00 (A B C D)
+  it.each([
+    ['ABCD', '3F C0 00 00'],
+    ['CDAB', '00 00 3F C0'],
+    ['BADC', 'C0 3F 00 00'],
+    ['DCBA', '00 00 C0 3F'],
+  ] as const)('float32 1.5 in %s order', (order, bytes) => {
+    expect(decodeRegister(def('float32', order), hex(bytes), 100)).toBe(1.5);
+  });
+
+  // uint64 0x0000_0102_0304_0506 = 1108152157446; the 32-bit rule applied to four words.
+  it.each([
+    ['ABCD', '00 00 01 02 03 04 05 06'],
+    ['CDAB', '05 06 03 04 01 02 00 00'],
+    ['BADC', '00 00 02 01 04 03 06 05'],
+    ['DCBA', '06 05 04 03 02 01 00 00'],
+  ] as const)('uint64 in %s order', (order, bytes) => {
+    expect(decodeRegister(def('uint64', order), hex(bytes), 100)).toBe(1108152157446);
+  });
+
+  it.each([
+    ['int16', 'FF 38', -200],
+    ['uint16', 'FF 38', 65336],
+    ['int32', 'FF FF FF 38', -200],
+    ['uint32', '00 01 00 00', 65536],
+    ['int64', 'FF FF FF FF FF FF FF 38', -200],
+    ['uint64', '00 00 00 01 00 00 00 00', 4294967296],
+    ['float32', 'C2 F7 00 00', -123.5],
+    ['float64', '40 09 21 FB 54 44 2D 18', Math.PI],
+  ] as const)('%s %s = %d', (type, bytes, expected) => {
+    expect(decodeRegister(def(type, 'ABCD'), hex(bytes), 100)).toBe(expected);
+  });
+
+  it('scale and offset apply after decoding (0.01 × raw − 40)', () => {
+    const r: RegisterDef = { measurement: 'supply_temp_c', fc: 4, address: 7, type: 'int16', order: 'ABCD', scale: 0.01, offset: -40 };
+    expect(decodeRegister(r, hex('00 00 1A 0A'), 6)).toBeCloseTo(66.66 - 40, 10);
+  });
+
+  it('refuses a register that lies outside the block', () => {
+    expect(() => decodeRegister(def('float32', 'ABCD'), hex('3F C0 00 00'), 101)).toThrow(RangeError);
+    expect(() => decodeRegister(def('float32', 'ABCD'), hex('3F C0 00'), 100)).toThrow(RangeError);
+  });
+});

@@ -8,6 +8,7 @@ const { ServerTCP } = ModbusSerial;
 export interface TcpEndpoint {
   readonly host: string;
   readonly port: number;
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -85,6 +86,9 @@ export async function serveTcp(meters: ReadonlyMap<number, SimMeter>, seed: numb
   return {
     host,
     port: bound.port,
+    dropConnections: () => {
+      for (const s of sockets().keys()) s.destroy();
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -6,6 +6,8 @@ import { t } from './i18n.ts';
 // not pay for the ingestor's dependencies.
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   'gateway run': () => import('./commands/gateway-run.ts'),
+  'gateway plan': () => import('./commands/gateway-plan.ts'),
+  'gateway models': () => import('./commands/gateway-models.ts'),
   'ingestor run': () => import('./commands/ingestor-run.ts'),
   'sim meter': () => import('./commands/sim-meter.ts'),
   demo: () => import('./commands/demo.ts'),

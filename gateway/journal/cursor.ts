@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { fsyncDir } from './fsutil.ts';
+
+// The cursor is a tiny file rewritten whole through temp file + fsync + rename: rename is atomic,
+// so a power cut leaves the old or the new cursor, never half of one; reading it needs no
+// recovery scan; and it is written at most once per fsync interval and only when it changed,
+// which is as few blocks as an append-only cursor log would cost without the log's compaction.
+const CursorSchema = z.object({
+  v: z.literal(1),
+  ackedSeq: z.number().int().min(0),
+  droppedRecords: z.number().int().min(0),
+  /** Highest seq assigned when written: a floor for the seq counter after a crash. */
+  lastSeq: z.number().int().min(0),
+  /** The drop alarm holds until everything up to this seq is acked (0: no alarm). */
+  alarmUntilSeq: z.number().int().min(0),
+});
+export type Cursor = z.infer<typeof CursorSchema>;
+
+export const CURSOR_FILE = 'cursor.json';
+export const EMPTY_CURSOR: Cursor = { v: 1, ackedSeq: 0, droppedRecords: 0, lastSeq: 0, alarmUntilSeq: 0 };
+
+/** The persisted cursor; a missing file is a new journal. Throws with the reason on a bad file. */
+export function readCursor(dir: string): Cursor {
+  let text: string;
+  try {
+    text = readFileSync(path.join(dir, CURSOR_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...EMPTY_CURSOR };
+    throw err;
+  }
+  return CursorSchema.parse(JSON.parse(text));
+}
+
+// Async: on an SD card an fsync can take tens of milliseconds, and the poller shares this event loop.
+export async function writeCursor(dir: string, cursor: Cursor): Promise<void> {
+  const tmp = path.join(dir, `${CURSOR_FILE}.tmp`);
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(JSON.stringify(cursor));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path.join(dir, CURSOR_FILE));
+  await fsyncDir(dir);
+}

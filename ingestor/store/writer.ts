@@ -1,5 +1,10 @@
 import type { Logger } from 'pino';
-import { InfluxError, type InfluxClient } from './influx.ts';
+import { InfluxError } from './influx.ts';
+
+/** Where points go: an InfluxClient, or anything that writes line protocol the same way. */
+export interface LineSink {
+  write(lines: readonly string[]): Promise<void>;
+}
 
 interface Pending {
   lines: string[];
@@ -31,7 +36,7 @@ export class PointWriter {
   readonly stats: WriterStats = { pointsWritten: 0, writes: 0, retries: 0, pendingPoints: 0, lastError: null };
 
   constructor(
-    private readonly influx: InfluxClient,
+    private readonly influx: LineSink,
     private readonly opts: { maxPoints: number; flushMs: number; log: Logger },
   ) {}
 

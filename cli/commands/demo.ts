@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { buildDashboard } from '../../dashboard/build.ts';
+import { build as buildGateway } from '../../gateway/app.ts';
+import { build as buildIngestor } from '../../ingestor/app.ts';
+import { startInfluxd, type ManagedInfluxd } from '../influxd.ts';
+import { parseFlags, type Command } from '../command.ts';
+import { onShutdown, rootLogger } from '../log.ts';
+import { spineSetup } from '../demo/spine.ts';
+import { t } from '../i18n.ts';
+
+const command: Command = {
+  summary: ['Run everything on this machine: InfluxDB, ingestor, simulated building, gateway, dashboard', '在本机运行全部：InfluxDB、接收服务、模拟建筑、网关、看板'],
+  usage: '[--var DIR]   (env: ZM_HTTP_PORT=8080, ZM_MQTT_PORT=1883, ZM_GATEWAY_HTTP=127.0.0.1:8081, INFLUX_URL)',
+  async run(argv) {
+    const { values } = parseFlags(argv, { var: { type: 'string' } });
+    const varDir = path.resolve(values.var ?? 'var');
+    const log = rootLogger('demo', process.env.ZM_LOG_LEVEL ?? 'warn');
+    let influxd: ManagedInfluxd | undefined;
+    const stops: Array<() => Promise<void>> = [];
+    const stopAll = async () => {
+      for (const stop of stops.reverse()) await stop().catch((err: Error) => log.error({ err }, 'stop failed'));
+      await influxd?.stop();
+    };
+    try {
+      let influxUrl = process.env.INFLUX_URL;
+      if (!influxUrl) {
+        influxd = await startInfluxd({ dir: path.join(varDir, 'influxdb') });
+        influxUrl = influxd.url;
+        console.log(`InfluxDB: ${influxUrl} (${t('data in', '数据目录')} ${influxd.dir})`);
+      }
+      const setup = await spineSetup({ varDir, influxUrl, env: process.env, log });
+      stops.push(() => setup.sim.close());
+      const dashboard = await buildDashboard();
+      const ingestor = await buildIngestor(setup.ingestor, { log: log.child({ part: 'ingestor' }), dashboardDir: dashboard.dir });
+      stops.push(() => ingestor.close());
+      const url = await ingestor.listen();
+      const gateway = await buildGateway(setup.gateway, { log: log.child({ part: 'gateway' }) });
+      stops.push(() => gateway.close());
+      const health = await gateway.start();
+      console.log(`MQTT: mqtt://127.0.0.1:${ingestor.broker?.port}`);
+      console.log(`${t('Gateway status', '网关状态')}: ${health}/api/v1/status`);
+      console.log(`${t('Simulated meters', '模拟仪表')}: modbus tcp ${setup.sim.tcp!.host}:${setup.sim.tcp!.port} (ids 1-3)`);
+      console.log(`Dashboard: ${url.replace('localhost', '127.0.0.1')}/`);
+      console.log(t('Press Ctrl-C to stop.', '按 Ctrl-C 停止。'));
+    } catch (err) {
+      await stopAll();
+      throw err;
+    }
+    await onShutdown(log, stopAll);
+    console.log(t('Stopped.', '已停止。'));
+    return 0;
+  },
+};
+export default command;

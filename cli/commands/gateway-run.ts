@@ -1,0 +1,21 @@
+import { build } from '../../gateway/app.ts';
+import { loadGatewayConfig } from '../../gateway/config.ts';
+import { UsageError, parseFlags, type Command } from '../command.ts';
+import { onShutdown, rootLogger } from '../log.ts';
+
+const command: Command = {
+  summary: ['Run a gateway: poll meters, journal readings, stream them to the ingestor', '运行网关：采集仪表、写入日志、上传至接收服务'],
+  usage: '-c FILE',
+  async run(argv) {
+    const { values } = parseFlags(argv, { config: { type: 'string', short: 'c' } });
+    if (!values.config) throw new UsageError('gateway run needs -c FILE');
+    const config = loadGatewayConfig(values.config);
+    const log = rootLogger('gateway').child({ site: config.site, gateway: config.gateway });
+    const gw = await build(config, { log });
+    const health = await gw.start();
+    log.info({ health, meters: config.meters.length }, 'gateway running');
+    await onShutdown(log, () => gw.close());
+    return 0;
+  },
+};
+export default command;

@@ -1,0 +1,22 @@
+import { build } from '../../ingestor/app.ts';
+import { loadIngestorConfig } from '../../ingestor/config.ts';
+import { buildDashboard } from '../../dashboard/build.ts';
+import { parseFlags, type Command } from '../command.ts';
+import { onShutdown, rootLogger } from '../log.ts';
+
+const command: Command = {
+  summary: ['Run the ingestor: MQTT broker, validation, InfluxDB storage, API and dashboard', '运行接收服务：MQTT 代理、校验、InfluxDB 存储、接口与看板'],
+  usage: '[-c FILE]   (env: ZM_HTTP_PORT, ZM_MQTT_PORT, INFLUX_URL, INFLUX_DB, INFLUX_TOKEN, ZM_API_TOKEN, ZM_DATA_DIR)',
+  async run(argv) {
+    const { values } = parseFlags(argv, { config: { type: 'string', short: 'c' } });
+    const config = loadIngestorConfig(values.config);
+    const log = rootLogger('ingestor');
+    const dashboard = await buildDashboard();
+    const ingestor = await build(config, { log, dashboardDir: dashboard.dir });
+    const url = await ingestor.listen();
+    log.info({ url, mqtt: ingestor.broker?.port ?? config.mqtt.external?.url }, 'ingestor running');
+    await onShutdown(log, () => ingestor.close());
+    return 0;
+  },
+};
+export default command;

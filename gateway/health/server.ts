@@ -1,0 +1,74 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { JournalStats } from '../journal/types.ts';
+import type { MeterState } from '../poll/index.ts';
+import type { UplinkStats } from '../uplink/uplink.ts';
+
+export interface HealthSources {
+  site: string;
+  gateway: string;
+  startedAt: number;
+  meters(): MeterState[];
+  journal(): JournalStats;
+  uplink(): UplinkStats;
+  now(): number;
+}
+
+/** The gateway's own loopback listener: /healthz, /api/v1/status and Prometheus /metrics. */
+export function buildHealthServer(src: HealthSources, log: Logger): FastifyInstance {
+  const app = Fastify({ loggerInstance: log.child({}, { level: 'warn' }) as FastifyBaseLogger });
+
+  app.get('/healthz', async (_req, reply) => {
+    const j = src.journal();
+    const ok = !j.alarms.length;
+    reply.status(ok ? 200 : 503);
+    return { status: ok ? 'ok' : 'degraded', uplink: src.uplink().state, alarms: j.alarms };
+  });
+
+  app.get('/api/v1/status', async () => {
+    const now = src.now();
+    const j = src.journal();
+    return {
+      site: src.site, gateway: src.gateway,
+      clock: { now, iso: new Date(now).toISOString(), uptime_s: Math.round((now - src.startedAt) / 1000) },
+      meters: src.meters().map((m) => ({
+        id: m.id, bus: m.bus, online: m.online, state: m.state, last_read: m.lastReadTs,
+        consecutive_errors: m.consecutiveErrors, last_error: m.lastError, reads: m.reads, errors: m.errors,
+      })),
+      journal: {
+        records: j.records, bytes: j.bytes, first_seq: j.firstSeq, last_seq: j.lastSeq, acked_seq: j.ackedSeq,
+        oldest_unacked_age_ms: j.oldestUnackedTs === null ? null : now - j.oldestUnackedTs,
+        dropped_records: j.droppedRecords, torn_records_skipped: j.tornRecordsSkipped, alarms: j.alarms,
+      },
+      uplink: src.uplink(),
+    };
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const now = src.now();
+    const j = src.journal();
+    const u = src.uplink();
+    const lines: string[] = [];
+    const m = (name: string, type: string, help: string, samples: [string, number][]) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, v] of samples) lines.push(`${name}${labels} ${v}`);
+    };
+    const meters = src.meters();
+    m('zm_meter_online', 'gauge', 'Meter answered its last poll.', meters.map((x) => [`{meter="${x.id}",bus="${x.bus}"}`, x.online ? 1 : 0]));
+    m('zm_meter_reads_total', 'counter', 'Successful reads per meter.', meters.map((x) => [`{meter="${x.id}",bus="${x.bus}"}`, x.reads]));
+    m('zm_meter_errors_total', 'counter', 'Failed reads per meter.', meters.map((x) => [`{meter="${x.id}",bus="${x.bus}"}`, x.errors]));
+    m('zm_journal_records', 'gauge', 'Unacknowledged records in the journal.', [['', j.records]]);
+    m('zm_journal_bytes', 'gauge', 'Bytes on disk in journal segments.', [['', j.bytes]]);
+    m('zm_journal_oldest_unacked_seconds', 'gauge', 'Age of the oldest unacknowledged reading.', [['', j.oldestUnackedTs === null ? 0 : (now - j.oldestUnackedTs) / 1000]]);
+    m('zm_journal_dropped_records_total', 'counter', 'Records dropped to keep the journal within its size bound.', [['', j.droppedRecords]]);
+    m('zm_journal_alarm', 'gauge', 'Journal alarm raised.', j.alarms.map((a) => [`{alarm="${a}"}`, 1]));
+    m('zm_uplink_connected', 'gauge', 'Uplink connected to the ingestor.', [['', u.state === 'online' ? 1 : 0]]);
+    m('zm_uplink_batches_sent_total', 'counter', 'Batches sent.', [['', u.batchesSent]]);
+    m('zm_uplink_batches_acked_total', 'counter', 'Batches acknowledged by the ingestor.', [['', u.batchesAcked]]);
+    m('zm_uplink_readings_acked_total', 'counter', 'Readings acknowledged by the ingestor.', [['', u.readingsAcked]]);
+    m('zm_uplink_reconnects_total', 'counter', 'Uplink reconnects.', [['', u.reconnects]]);
+    reply.type('text/plain; version=0.0.4');
+    return `${lines.join('\n')}\n`;
+  });
+  return app;
+}

@@ -1,0 +1,19 @@
+import type { Directory } from '../ingest/directory.ts';
+import type { IngestPipeline } from '../ingest/pipeline.ts';
+import type { Quarantine } from '../ingest/quarantine.ts';
+import type { LiveHub } from '../live/hub.ts';
+import type { InfluxClient } from '../store/influx.ts';
+import type { PointWriter } from '../store/writer.ts';
+
+/** What route plugins reach: the ingestor's parts, never its config file or process. */
+export interface ApiContext {
+  influx: InfluxClient;
+  writer: PointWriter;
+  directory: Directory;
+  quarantine: Quarantine;
+  pipeline: IngestPipeline;
+  live: LiveHub;
+  token: string | undefined;
+  metrics(): string;
+  now(): number;
+}

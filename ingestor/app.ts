@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { IngestorConfig } from './config.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
+import { connectExternalBus } from './broker/external.ts';
+import type { MessageBus } from './broker/bus.ts';
+import { Directory } from './ingest/directory.ts';
+import { IngestPipeline } from './ingest/pipeline.ts';
+import { Quarantine } from './ingest/quarantine.ts';
+import { LiveHub } from './live/hub.ts';
+import { InfluxClient } from './store/influx.ts';
+import { PointWriter } from './store/writer.ts';
+import { installErrorHandler } from './api/errors.ts';
+import { healthRoutes } from './api/health.ts';
+import { metersRoutes } from './api/meters.ts';
+import { liveRoutes } from './api/live.ts';
+import type { ApiContext } from './api/context.ts';
+import { renderMetrics } from './metrics.ts';
+
+export interface IngestorDeps {
+  log: Logger;
+  /** A built dashboard (index.html + assets) to serve at `/`. */
+  dashboardDir?: string;
+  now?: () => number;
+}
+
+export interface Ingestor {
+  readonly http: FastifyInstance;
+  readonly broker: EmbeddedBroker | null;
+  readonly bus: MessageBus;
+  readonly pipeline: IngestPipeline;
+  readonly directory: Directory;
+  readonly influx: InfluxClient;
+  /** Starts HTTP on the configured host/port (0 → ephemeral); returns the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the ingestor: broker (embedded or external), pipeline, store and API. MQTT listeners
+ * start here because the broker is the ingestor's input; HTTP waits for listen().
+ */
+export async function build(config: IngestorConfig, deps: IngestorDeps): Promise<Ingestor> {
+  const log = deps.log;
+  const now = deps.now ?? Date.now;
+  const influx = new InfluxClient(config.influx);
+  // Create the database when InfluxDB is there; when it is not yet, the writer's retries and the
+  // ensure below (run again on first successful ping) keep going rather than refusing to start.
+  const ensureDb = () => influx.createDatabase().then(() => true, (err: Error) => {
+    log.warn({ err: err.message }, 'cannot create InfluxDB database yet');
+    return false;
+  });
+  let dbReady = await ensureDb();
+  const sink = {
+    async write(lines: readonly string[]) {
+      if (!dbReady) dbReady = await ensureDb();
+      await influx.write(lines);
+    },
+  };
+  const writer = new PointWriter(sink, { maxPoints: config.influx.maxPointsPerWrite, flushMs: config.influx.flushMs, log: log.child({ module: 'writer' }) });
+  const directory = new Directory(config.dataDir, log.child({ module: 'directory' }));
+  const quarantine = new Quarantine(config.dataDir, log.child({ module: 'quarantine' }));
+  const live = new LiveHub();
+
+  let broker: EmbeddedBroker | null = null;
+  let bus: MessageBus;
+  if (config.mqtt.mode === 'external') {
+    bus = await connectExternalBus(config.mqtt.external!, log.child({ module: 'mqtt' }));
+  } else {
+    broker = await startEmbeddedBroker(config.mqtt, config.gateways, log.child({ module: 'broker' }));
+    bus = broker;
+  }
+
+  const pipeline = new IngestPipeline(bus, directory, writer, quarantine, log.child({ module: 'ingest' }), {
+    maxFutureMs: config.ingest.maxFutureMs,
+    maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
+    now,
+  }, {
+    onStored: (stored) => live.publish(stored),
+  });
+  await pipeline.start();
+
+  const http = Fastify({ loggerInstance: log.child({ module: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  installErrorHandler(http);
+  const ctx: ApiContext = {
+    influx, writer, directory, quarantine, pipeline, live, token: config.http.token, now,
+    metrics: () => renderMetrics({ pipeline, writer, quarantine, directory, broker: broker?.counters ?? null, now: now() }),
+  };
+  await http.register(healthRoutes(ctx));
+  await http.register(metersRoutes(ctx));
+  await http.register(liveRoutes(ctx));
+  if (deps.dashboardDir) serveDashboard(http, deps.dashboardDir);
+
+  return {
+    http, broker, bus, pipeline, directory, influx,
+    async listen() {
+      return http.listen({ host: config.http.host, port: config.http.port });
+    },
+    async close() {
+      await http.close();
+      await bus.close();
+      await writer.close();
+    },
+  };
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.map': 'application/json',
+};
+
+/** Serves the built dashboard: a handful of files, read once into memory. */
+function serveDashboard(http: FastifyInstance, dir: string): void {
+  const cache = new Map<string, Buffer>();
+  const load = (name: string): Buffer | null => {
+    const file = path.join(dir, name);
+    if (!file.startsWith(path.resolve(dir)) || !existsSync(file)) return null;
+    let body = cache.get(name);
+    if (!body) {
+      body = readFileSync(file);
+      cache.set(name, body);
+    }
+    return body;
+  };
+  http.get('/', (_req, reply) => {
+    const body = load('index.html');
+    if (!body) return reply.status(404).send({ code: 'ERR_NOT_FOUND', message: 'dashboard not built' });
+    return reply.type(TYPES['.html']!).header('Cache-Control', 'no-cache').send(body);
+  });
+  http.get('/assets/:file', (req, reply) => {
+    const name = `assets/${(req.params as { file: string }).file}`;
+    const body = /^[\w.-]+$/.test(name.slice(7)) ? load(name) : null;
+    if (!body) return reply.status(404).send({ code: 'ERR_NOT_FOUND', message: 'no such asset' });
+    return reply.type(TYPES[path.extname(name)] ?? 'application/octet-stream').header('Cache-Control', 'public, max-age=300').send(body);
+  });
+}

@@ -1,0 +1,45 @@
+import type { Reading } from '../../core/index.ts';
+import type { StoredReading } from '../ingest/pipeline.ts';
+
+export interface LiveReading extends Reading {
+  site: string;
+  building: string;
+  kind: string;
+  zone: string;
+  end_use: string;
+}
+
+type Listener = (readings: LiveReading[]) => void;
+
+/** The newest stored reading of every meter, and a fan-out to live subscribers (SSE). */
+export class LiveHub {
+  private readonly last = new Map<string, LiveReading>();
+  private readonly listeners = new Set<Listener>();
+
+  publish(stored: StoredReading[]): void {
+    const fresh: LiveReading[] = [];
+    for (const { reading, meter } of stored) {
+      const key = `${meter.site}/${meter.id}`;
+      const prev = this.last.get(key);
+      // Replayed backlog is older than what is live: it must not move "now" backwards.
+      if (prev && prev.ts >= reading.ts) continue;
+      const live: LiveReading = { ...reading, site: meter.site, building: meter.building, kind: meter.kind, zone: meter.zone, end_use: meter.end_use };
+      this.last.set(key, live);
+      fresh.push(live);
+    }
+    if (fresh.length) for (const l of this.listeners) l(fresh);
+  }
+
+  latest(site: string, meter: string): LiveReading | undefined {
+    return this.last.get(`${site}/${meter}`);
+  }
+
+  all(site?: string): LiveReading[] {
+    return [...this.last.values()].filter((r) => !site || r.site === site);
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -20,3 +20,4 @@ export function targetOf(bus: ModbusBus): LinkTarget {
 export function createBusLink(bus: ModbusBus, options?: LinkOptions): ModbusLink {
   return createModbusLink(targetOf(bus), options);
 }
+export { targetFromFlags, parseUnitIds, type TargetFlags } from './target-spec.ts';

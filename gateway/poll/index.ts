@@ -4,6 +4,7 @@ import type { BusConfig, GatewayConfig, MeterConfig } from '../config.ts';
 import { createBusLink } from '../drivers/index.ts';
 import { startMqttMeters, type MqttMeterSource } from '../drivers/mqtt-meter.ts';
 import { gateLink } from './gate.ts';
+import { bitsPerChar, silenceMs } from './planner.ts';
 import { buildReading, type CounterMemory } from './reading.ts';
 import { createBusScheduler, type BusScheduler, type SchedulerOptions } from './scheduler.ts';
 import type { MeterState } from './types.ts';
@@ -61,7 +62,9 @@ export function createPoller(config: GatewayConfig, deps: PollerDeps): Poller {
       continue;
     }
     const modbusBus: ModbusBus = bus;
-    const link = gateLink(createBusLink(modbusBus, { connectTimeoutMs: Math.max(modbusBus.timeoutMs, 1000) }), modbusBus.interFrameDelayMs);
+    // Modbus over serial line V1.02, 2.5.1.1: never less than 3.5 character times between frames.
+    const minGap = modbusBus.type === 'rtu' ? silenceMs({ baud: modbusBus.baud, bitsPerChar: bitsPerChar(modbusBus) }) : 0;
+    const link = gateLink(createBusLink(modbusBus, { connectTimeoutMs: Math.max(modbusBus.timeoutMs, 1000) }), Math.max(minGap, modbusBus.interFrameDelayMs));
     const sched = createBusScheduler(modbusBus, meters, link, {
       log: log.child({ bus: bus.id }), onReading: deps.onReading, now, ...(deps.scheduler ? { options: deps.scheduler } : {}),
     });

@@ -1,19 +1,21 @@
 import type { MeterConfig } from '../config.ts';
-import { findModel, type RegisterDef } from '../models/index.ts';
+import { findModel, genericModel, GENERIC, type MeterModel } from '../models/index.ts';
 import { decodeRegister } from '../models/decode.ts';
 import { limitsFor, planReads, type ReadRequest } from './planner.ts';
 import type { ModbusLink } from '../drivers/link.ts';
 import type { MeasurementKey } from '../../core/index.ts';
 
-/** The registers a Modbus meter is read with: its model's table, or its own for `generic`. */
-export function meterRegisters(meter: Pick<MeterConfig, 'model' | 'registers'>): { registers: readonly RegisterDef[]; requests: ReadRequest[] } {
-  if (meter.model === 'generic') {
-    const registers = (meter.registers ?? []) as readonly RegisterDef[];
-    return { registers, requests: planReads(registers, limitsFor({})) };
-  }
+/** The model a Modbus meter is read with: a fixed one by name, or its own table for `generic`. */
+export function meterModel(meter: Pick<MeterConfig, 'model' | 'registers' | 'kind'>): MeterModel {
+  if (meter.model.toLowerCase() === GENERIC) return genericModel(meter.registers ?? [], meter.kind ?? 'other');
   const model = findModel(meter.model);
   if (!model) throw new Error(`unknown model "${meter.model}"`);
-  return { registers: model.registers, requests: planReads(model.registers, limitsFor(model)) };
+  return model;
+}
+
+export function meterRequests(meter: Pick<MeterConfig, 'model' | 'registers' | 'kind'>): ReadRequest[] {
+  const model = meterModel(meter);
+  return planReads(model.registers, limitsFor(model));
 }
 
 export function decodeBlock(req: ReadRequest, block: Buffer, into: Partial<Record<MeasurementKey, number>>): void {

@@ -10,7 +10,7 @@ import {
   type FailureState, type RetryPolicy,
 } from './backoff.ts';
 import { buildReading, type CounterMemory } from './reading.ts';
-import { meterRegisters, readPlan } from './meter-plan.ts';
+import { meterRequests, readPlan } from './meter-plan.ts';
 
 export interface SchedulerOptions {
   retryBaseMs?: number;
@@ -56,7 +56,7 @@ export function createBusScheduler(
 ): BusScheduler {
   const opts = deps.options ?? {};
   const runs: Run[] = meters.map((meter) => {
-    const { requests } = meterRegisters(meter);
+    const requests = meterRequests(meter);
     return {
       meter,
       unitId: meter.unitId ?? 1,

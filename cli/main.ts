@@ -6,12 +6,13 @@ import { t } from './i18n.ts';
 // not pay for the ingestor's dependencies.
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   'gateway run': () => import('./commands/gateway-run.ts'),
+  'gateway plan': () => import('./commands/gateway-plan.ts'),
+  'gateway models': () => import('./commands/gateway-models.ts'),
   'gateway scan': () => import('./commands/gateway-scan.ts'),
   'gateway read': () => import('./commands/gateway-read.ts'),
   'gateway check': () => import('./commands/gateway-check.ts'),
-  'gateway plan': () => import('./commands/gateway-plan.ts'),
-  'gateway models': () => import('./commands/gateway-models.ts'),
   'ingestor run': () => import('./commands/ingestor-run.ts'),
+  'ingestor hash-password': () => import('./commands/ingestor-hash-password.ts'),
   'sim meter': () => import('./commands/sim-meter.ts'),
   demo: () => import('./commands/demo.ts'),
 };

@@ -40,7 +40,7 @@ export class SimMeter {
     this.unitId = spec.unitId;
     this.name = spec.model?.name ?? `generic ${kind}`;
     this.kind = kind;
-    this.map = new RegisterMap(registers, { ...spec.model?.limits, ...spec.limits }, spec.gaps);
+    this.map = new RegisterMap(registers, { ...spec.model?.limits, ...spec.limits }, spec.gaps, spec.model?.identify);
     this.physics = new MeterPhysics(kind, seed, spec.unitId, clock.now(), spec.inputs);
     for (const [k, v] of Object.entries(spec.counters ?? {})) this.physics.counters[k as MeasurementKey] = v;
   }

@@ -50,20 +50,20 @@ function rates(kind: EnergyKind, inp: Inputs, t: number): Values {
         reactive_energy_import_kvarh: Math.max(q, 0), reactive_energy_export_kvarh: Math.max(-q, 0),
       };
     }
-    case 'water': {
+    case 'water':
+    case 'heat':
+    case 'cooling': {
+      // A heat meter is a water meter with two temperature sensors; a combined heat/cooling meter
+      // (e.g. Itron CF Echo II) books heat while supply is warmer than return and cooling otherwise.
       const f = at(inp.flow_m3h, t);
-      return { volume_m3: Math.max(f, 0), reverse_volume_m3: Math.max(-f, 0) };
+      const k = heatPower('heat', f, at(inp.supply_temp_c, t), at(inp.return_temp_c, t));
+      return {
+        volume_m3: Math.max(f, 0), reverse_volume_m3: Math.max(-f, 0),
+        heat_energy_kwh: Math.max(k, 0), cooling_energy_kwh: Math.max(-k, 0),
+      };
     }
     case 'gas':
       return { gas_volume_m3: Math.max(at(inp.flow_m3h, t), 0) };
-    case 'heat':
-    case 'cooling': {
-      const f = at(inp.flow_m3h, t);
-      const k = heatPower(kind, f, at(inp.supply_temp_c, t), at(inp.return_temp_c, t));
-      return kind === 'heat'
-        ? { volume_m3: Math.max(f, 0), heat_energy_kwh: Math.max(k, 0) }
-        : { volume_m3: Math.max(f, 0), cooling_energy_kwh: Math.max(k, 0) };
-    }
     case 'other':
       return {};
   }
@@ -130,14 +130,15 @@ export class MeterPhysics {
     const i = this.inputs;
     if (this.kind === 'electricity') Object.assign(out, this.electrical(t));
     if (this.kind !== 'electricity' && this.kind !== 'other') out.flow_m3h = at(i.flow_m3h, t);
-    if (this.kind === 'heat' || this.kind === 'cooling') {
+    // Flow meters often carry temperature inputs too (TUF-2000M), so water meters report them as well.
+    if (this.kind === 'water' || this.kind === 'heat' || this.kind === 'cooling') {
       const s = at(i.supply_temp_c, t);
       const r = at(i.return_temp_c, t);
       const f = at(i.flow_m3h, t);
       out.supply_temp_c = s;
       out.return_temp_c = r;
       out.temp_diff_k = s - r;
-      out.heat_power_kw = heatPower(this.kind, f, s, r);
+      out.heat_power_kw = heatPower(this.kind === 'cooling' ? 'cooling' : 'heat', f, s, r);
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import type { MeasurementKey } from '../../core/index.ts';
 import { decodeRegister, encodeRaw, fromBigEndian } from '../../gateway/models/decode.ts';
-import { REGISTER_WIDTH, type ReadLimits, type RegisterDef } from '../../gateway/models/types.ts';
+import { REGISTER_WIDTH, type IdentifyHint, type ReadLimits, type RegisterDef } from '../../gateway/models/types.ts';
 import type { Values } from './physics.ts';
 
 // Modbus Application Protocol V1.1b3, 6.3/6.4: 1 ≤ quantity of registers ≤ 125 (0x7D).
@@ -51,18 +51,33 @@ export function wrapPoint(def: RegisterDef): number | null {
   return (unsigned ? 2 ** bits : 2 ** (bits - 1)) * def.scale + (def.offset ?? 0);
 }
 
+interface Fixed { fc: number; address: number; bytes: Buffer }
+
 /** A meter's register layout, answering reads from a snapshot of values. */
 export class RegisterMap {
   private readonly extent = new Map<number, { lo: number; hi: number }>();
+  private readonly fixed: Fixed[] = [];
   readonly maxRegisters: number;
 
   constructor(
     readonly defs: readonly RegisterDef[],
     readonly limits: Partial<ReadLimits> = {},
     readonly gaps: GapPolicy = 'zero',
+    identify: readonly IdentifyHint[] = [],
   ) {
-    for (const d of defs) {
-      const end = d.address + REGISTER_WIDTH[d.type] - 1;
+    // A model's identify hints name registers a real device fills (a status or type code); those no
+    // measurement covers hold the middle of the hint's range, so a bus scan recognises the simulator.
+    for (const h of identify) {
+      if (defs.some((d) => d.fc === h.fc && d.address === h.address)) continue;
+      const def = { measurement: 'power_kw', fc: h.fc, address: h.address, type: h.type, order: h.order, scale: h.scale ?? 1 } as const;
+      this.fixed.push({ fc: h.fc, address: h.address, bytes: encodeWrapped(def, (h.min + h.max) / 2) });
+    }
+    const spans = [
+      ...defs.map((d) => ({ fc: d.fc as number, address: d.address, width: REGISTER_WIDTH[d.type] })),
+      ...this.fixed.map((f) => ({ fc: f.fc, address: f.address, width: f.bytes.length / 2 })),
+    ];
+    for (const d of spans) {
+      const end = d.address + d.width - 1;
       const e = this.extent.get(d.fc);
       this.extent.set(d.fc, e ? { lo: Math.min(e.lo, d.address), hi: Math.max(e.hi, end) } : { lo: d.address, hi: end });
     }
@@ -86,7 +101,8 @@ export class RegisterMap {
     if (this.limits.boundaries?.some((b) => address < b && end >= b)) return EXCEPTION.ILLEGAL_DATA_ADDRESS;
     if (this.gaps === 'exception') {
       for (let a = address; a <= end; a++) {
-        if (!this.defs.some((d) => d.fc === fc && a >= d.address && a < d.address + REGISTER_WIDTH[d.type])) {
+        if (!this.defs.some((d) => d.fc === fc && a >= d.address && a < d.address + REGISTER_WIDTH[d.type]) &&
+          !this.fixed.some((f) => f.fc === fc && a >= f.address && a < f.address + f.bytes.length / 2)) {
           return EXCEPTION.ILLEGAL_DATA_ADDRESS;
         }
       }
@@ -99,16 +115,17 @@ export class RegisterMap {
     const code = this.check(fc, address, count);
     if (code) return { exception: code };
     const data = Buffer.alloc(count * 2);
+    const put = (at: number, bytes: Buffer) => {
+      // A value may straddle the requested range: copy only the overlapping words.
+      const from = Math.max(at, address);
+      const to = Math.min(at + bytes.length / 2, address + count);
+      if (from < to) bytes.copy(data, (from - address) * 2, (from - at) * 2, (to - at) * 2);
+    };
+    for (const f of this.fixed) if (f.fc === fc) put(f.address, f.bytes);
     for (const d of this.defs) {
-      const width = REGISTER_WIDTH[d.type];
-      if (d.fc !== fc || d.address + width <= address || d.address >= address + count) continue;
+      if (d.fc !== fc || d.address + REGISTER_WIDTH[d.type] <= address || d.address >= address + count) continue;
       const v = values[d.measurement];
-      if (v === undefined) continue;
-      const bytes = encodeWrapped(d, v);
-      // A definition may straddle the requested range: copy only the overlapping words.
-      const from = Math.max(d.address, address);
-      const to = Math.min(d.address + width, address + count);
-      bytes.copy(data, (from - address) * 2, (from - d.address) * 2, (to - d.address) * 2);
+      if (v !== undefined) put(d.address, encodeWrapped(d, v));
     }
     return { data };
   }

@@ -1,0 +1,6 @@
+export * from './energy.ts';
+export * from './intensity.ts';
+export * from './progress.ts';
+export * from './ytd.ts';
+export * from './breakdown.ts';
+export * from './coverage.ts';

@@ -1,2 +1,3 @@
-export { ALARM_DISK_FULL, ALARM_DROPPED, openJournal } from './journal.ts';
+export { ALARM_DISK_FULL, ALARM_DROPPED } from './journal.ts';
+export { openJournal } from './open.ts';
 export type { Journal, JournalOptions, JournalRecord, JournalStats } from './types.ts';

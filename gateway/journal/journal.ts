@@ -1,11 +1,11 @@
-import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync } from 'node:fs';
-import { pino, type Logger } from 'pino';
+import { closeSync, fdatasyncSync, fstatSync, openSync } from 'node:fs';
+import type { Logger } from 'pino';
 import type { Reading } from '../../core/index.ts';
-import { type Cursor, EMPTY_CURSOR, readCursor, writeCursor } from './cursor.ts';
+import { type Cursor, writeCursor } from './cursor.ts';
 import { encodeFrames } from './frame.ts';
 import { closeAsync, errCode, fdatasyncAsync, fsyncDir, fsyncDirSync, unlinkQuiet, writeAll } from './fsutil.ts';
 import { readSegment } from './reader.ts';
-import { type Recovered, recover } from './recovery.ts';
+import type { Recovered } from './recovery.ts';
 import { Segment } from './segment.ts';
 import { BacklogCounter } from './stats.ts';
 import type { Journal, JournalOptions, JournalRecord, JournalStats } from './types.ts';
@@ -14,26 +14,7 @@ import { Waiters } from './waiters.ts';
 export const ALARM_DROPPED = 'journal_full_dropped_oldest';
 export const ALARM_DISK_FULL = 'journal_disk_full';
 
-export async function openJournal(opts: JournalOptions): Promise<Journal> {
-  for (const k of ['maxBytes', 'segmentBytes', 'fsyncIntervalMs'] as const) {
-    if (!Number.isInteger(opts[k]) || opts[k] < 0) throw new RangeError(`journal.${k} must be a non-negative integer`);
-  }
-  const log = (opts.log ?? pino({ enabled: false })).child({ module: 'journal' });
-  mkdirSync(opts.dir, { recursive: true });
-  let cursor: Cursor;
-  try {
-    cursor = readCursor(opts.dir);
-  } catch (err) {
-    // Resending everything is safe (the ingestor overwrites by series and time); refusing to start is not.
-    log.error({ err, dir: opts.dir }, 'journal cursor unreadable; resending from the oldest record');
-    cursor = { ...EMPTY_CURSOR };
-  }
-  const rec = recover(opts.dir, cursor.ackedSeq, log);
-  if (rec.torn > 0) log.warn({ dir: opts.dir, torn: rec.torn }, 'journal recovered with skipped records');
-  return new FileJournal(opts, log, cursor, rec);
-}
-
-class FileJournal implements Journal {
+export class FileJournal implements Journal {
   private readonly dir: string;
   private readonly segBytes: number;
   private readonly syncEach: boolean;

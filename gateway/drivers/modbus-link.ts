@@ -106,7 +106,7 @@ export function createModbusLink(target: LinkTarget, options: LinkOptions = {}):
         done = true;
         clearTimeout(guard);
         if (err) {
-          const mapped = mapError(err);
+          const mapped = mapError(err, timeoutMs);
           if (mapped instanceof LinkDownError) drop(c);
           reject(mapped);
         } else resolve(data!);
@@ -153,10 +153,10 @@ function discardStaleInput(c: Client): void {
   if (port && Buffer.isBuffer(port._buffer)) port._buffer = Buffer.alloc(0);
 }
 
-function mapError(err: Error & { modbusCode?: number; errno?: string }): Error {
+function mapError(err: Error & { modbusCode?: number; errno?: string }, timeoutMs: number): Error {
   if (err instanceof ModbusTimeoutError || err instanceof LinkDownError) return err;
   if (typeof err.modbusCode === 'number') return new ModbusExceptionError(err.modbusCode);
-  if (err.errno === 'ETIMEDOUT' || err.name === 'TransactionTimedOutError') return new ModbusTimeoutError(err.message);
+  if (err.errno === 'ETIMEDOUT' || err.name === 'TransactionTimedOutError') return new ModbusTimeoutError(`no response within ${timeoutMs} ms`);
   if (/CRC|length|Unexpected data/i.test(err.message)) return new ModbusFrameError(err.message);
   return new LinkDownError(err.message, { cause: err });
 }

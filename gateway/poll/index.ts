@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Reading } from '../../core/index.ts';
 import type { BusConfig, GatewayConfig, MeterConfig } from '../config.ts';
-import { createBusLink } from '../drivers/index.ts';
+import { createBusLink, type ModbusLink } from '../drivers/index.ts';
 import { startMqttMeters, type MqttMeterSource } from '../drivers/mqtt-meter.ts';
 import { gateLink } from './gate.ts';
 import { bitsPerChar, silenceMs } from './planner.ts';
@@ -24,6 +24,8 @@ export interface PollerDeps {
   now?: () => number;
   /** Retry and backoff tuning; the defaults suit real buses. */
   scheduler?: SchedulerOptions;
+  /** Builds the link of a Modbus bus (default: modbus-serial); lets a caller observe or wrap it. */
+  createLink?: (bus: Exclude<BusConfig, { type: 'mqtt' }>) => ModbusLink;
 }
 
 type ModbusBus = Exclude<BusConfig, { type: 'mqtt' }>;
@@ -64,7 +66,8 @@ export function createPoller(config: GatewayConfig, deps: PollerDeps): Poller {
     const modbusBus: ModbusBus = bus;
     // Modbus over serial line V1.02, 2.5.1.1: never less than 3.5 character times between frames.
     const minGap = modbusBus.type === 'rtu' ? silenceMs({ baud: modbusBus.baud, bitsPerChar: bitsPerChar(modbusBus) }) : 0;
-    const link = gateLink(createBusLink(modbusBus, { connectTimeoutMs: Math.max(modbusBus.timeoutMs, 1000) }), Math.max(minGap, modbusBus.interFrameDelayMs));
+    const raw = deps.createLink ? deps.createLink(modbusBus) : createBusLink(modbusBus, { connectTimeoutMs: Math.max(modbusBus.timeoutMs, 1000) });
+    const link = gateLink(raw, Math.max(minGap, modbusBus.interFrameDelayMs));
     const sched = createBusScheduler(modbusBus, meters, link, {
       log: log.child({ bus: bus.id }), onReading: deps.onReading, now, ...(deps.scheduler ? { options: deps.scheduler } : {}),
     });

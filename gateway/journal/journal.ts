@@ -100,7 +100,11 @@ export class FileJournal implements Journal {
     if (seg?.fd != null) {
       // The failed write may have left part of a frame: never append after it.
       seg.size = fstatSync(seg.fd).size;
-      this.seal(seg);
+      try {
+        this.seal(seg);
+      } catch (e) {
+        this.log.error({ err: e, segment: seg.name }, 'journal: sync after a failed write failed too');
+      }
       this.active = null;
       if (seg.count === 0) {
         // Nothing readable in it; removing it frees its name for the retry.
@@ -136,7 +140,15 @@ export class FileJournal implements Journal {
     const fd = seg.fd;
     if (fd === null) return;
     seg.fd = null;
-    if (this.syncEach) return closeSync(fd);
+    if (this.syncEach) {
+      // Part of the current append may sit in it, and append() returns only once all of it is durable.
+      try {
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      return;
+    }
     const p = (seg.syncing ?? Promise.resolve())
       .then(() => fdatasyncAsync(fd))
       .finally(() => closeAsync(fd))

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MeasurementKey, Reading } from '../../core/index.ts';
 import { GatewayConfigSchema } from '../../gateway/config.ts';
 import { findModel } from '../../gateway/models/index.ts';
-import { createPoller, type Poller } from '../../gateway/poll/index.ts';
+import { createPoller } from '../../gateway/poll/index.ts';
 import { startMeterSimulator, type MeterSimulator } from '../../simulators/meter/index.ts';
 import { freePort } from '../../cli/ports.ts';
 import { startPtyPair, type PtyPair } from '../support/pty.ts';

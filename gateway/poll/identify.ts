@@ -16,19 +16,21 @@ export interface ScanHit {
  * while an absent address stays silent (Modbus over serial line V1.02, 2.2).
  */
 export async function probeUnit(link: ModbusLink, unitId: number, timeoutMs: number): Promise<ScanHit['answer'] | null> {
+  let answer: ScanHit['answer'] | null = null;
+  // Input registers first (FC 04), then holding registers (FC 03): a meter that keeps its values
+  // in only one of them refuses the other with an exception, which already proves it is there.
   for (const fc of [4, 3] as const) {
     try {
       await link.readRegisters(unitId, fc, 0, 1, timeoutMs);
       return 'data';
     } catch (err) {
-      if (err instanceof ModbusTimeoutError) return null;
-      if (err instanceof ModbusFrameError) return 'garbled';
-      if (!(err instanceof ModbusExceptionError)) throw err;
-      // Illegal function for FC 04 on a holding-register-only device: try FC 03 before concluding.
-      if (fc === 3 || err.exceptionCode !== 1) return 'exception';
+      if (err instanceof ModbusTimeoutError) return answer;
+      if (err instanceof ModbusFrameError) answer ??= 'garbled';
+      else if (err instanceof ModbusExceptionError) answer = 'exception';
+      else throw err;
     }
   }
-  return 'exception';
+  return answer;
 }
 
 export async function guessUnitModels(link: ModbusLink, unitId: number, timeoutMs: number, models: readonly MeterModel[] = MODELS): Promise<string[]> {

@@ -1,12 +1,14 @@
 import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { GatewayCredential, IngestorConfig } from '../config.ts';
 import { mayPublish, maySubscribe, type GatewayIdentity } from './acl.ts';
+import { PacketSizeGuard } from './guard.ts';
 import type { MessageBus, MessageHandler } from './bus.ts';
 import { verifyPassword } from './password.ts';
 
@@ -14,6 +16,10 @@ export interface BrokerCounters {
   refusedConnects: number;
   refusedPublishes: number;
   refusedSubscribes: number;
+  /** Connections dropped by the connection limit, before any MQTT byte was read. */
+  refusedOverLimit: number;
+  /** Connections dropped because a packet header announced more than maxPacketBytes. */
+  oversizePackets: number;
 }
 
 export interface EmbeddedBroker extends MessageBus {
@@ -22,6 +28,8 @@ export interface EmbeddedBroker extends MessageBus {
   readonly wsPort: number | null;
   readonly counters: BrokerCounters;
   connectedClients(): number;
+  /** Open sockets on every listener, authenticated or not. */
+  openConnections(): number;
 }
 
 type AuthedClient = Client & { zm?: GatewayIdentity };
@@ -39,16 +47,8 @@ function listen(server: Server | ReturnType<typeof createHttpServer>, port: numb
  */
 export async function startEmbeddedBroker(cfg: IngestorConfig['mqtt'], gateways: readonly GatewayCredential[], log: Logger): Promise<EmbeddedBroker> {
   const creds = new Map(gateways.map((g) => [g.id, g]));
-  const counters: BrokerCounters = { refusedConnects: 0, refusedPublishes: 0, refusedSubscribes: 0 };
+  const counters: BrokerCounters = { refusedConnects: 0, refusedPublishes: 0, refusedSubscribes: 0, refusedOverLimit: 0, oversizePackets: 0 };
   const broker = await Aedes.createBroker({
-    preConnect(client, _packet, done) {
-      if (broker.connectedClients >= cfg.maxConnections) {
-        counters.refusedConnects++;
-        log.warn({ clientId: client.id, limit: cfg.maxConnections }, 'connection limit reached; refused');
-        return done(null, false);
-      }
-      done(null, true);
-    },
     authenticate(client: AuthedClient, username, password, done) {
       const cred = username ? creds.get(username) : undefined;
       const refuse = (why: string) => {
@@ -87,8 +87,27 @@ export async function startEmbeddedBroker(cfg: IngestorConfig['mqtt'], gateways:
     },
   });
 
+  // The limit counts sockets, not MQTT sessions: a socket costs a descriptor and buffers from its
+  // first byte, and unauthenticated sockets (each costing an scrypt check) are what a flood is.
+  const open = new Set<Duplex>();
+  const handle = (socket: Duplex, req?: IncomingMessage) => {
+    if (open.size >= cfg.maxConnections) {
+      counters.refusedOverLimit++;
+      log.warn({ limit: cfg.maxConnections }, 'connection limit reached; refused');
+      socket.destroy();
+      return;
+    }
+    const guarded = new PacketSizeGuard(socket, cfg.maxPacketBytes, (announced) => {
+      counters.oversizePackets++;
+      log.warn({ announced, limit: cfg.maxPacketBytes }, announced === null ? 'malformed remaining length; connection closed' : 'packet over the size limit; connection closed');
+    });
+    open.add(guarded);
+    guarded.once('close', () => open.delete(guarded));
+    broker.handle(guarded, req);
+  };
+
   const servers: { close(cb: () => void): void }[] = [];
-  const tcp = createNetServer(broker.handle);
+  const tcp = createNetServer(handle);
   const port = await listen(tcp, cfg.port, cfg.host);
   servers.push(tcp);
   let tlsPort: number | null = null;
@@ -96,15 +115,16 @@ export async function startEmbeddedBroker(cfg: IngestorConfig['mqtt'], gateways:
     const tls = createTlsServer({
       cert: readFileSync(cfg.tls.cert), key: readFileSync(cfg.tls.key),
       ...(cfg.tls.ca ? { ca: readFileSync(cfg.tls.ca) } : {}), requestCert: cfg.tls.requestCert,
-    }, broker.handle);
+    }, handle);
     tlsPort = await listen(tls, cfg.tls.port, cfg.host);
     servers.push(tls);
   }
   let wsPort: number | null = null;
   if (cfg.websocket) {
     const http = createHttpServer();
-    const wss = new WebSocketServer({ server: http });
-    wss.on('connection', (ws, req) => broker.handle(createWebSocketStream(ws), req));
+    // A WebSocket message is buffered whole by ws before the guard sees it: cap it at the same size.
+    const wss = new WebSocketServer({ server: http, maxPayload: cfg.maxPacketBytes });
+    wss.on('connection', (ws, req) => handle(createWebSocketStream(ws), req));
     wsPort = await listen(http, cfg.websocket.port, cfg.host);
     servers.push({ close: (cb) => { wss.close(); http.close(() => cb()); } });
   }
@@ -114,6 +134,7 @@ export async function startEmbeddedBroker(cfg: IngestorConfig['mqtt'], gateways:
   return {
     port, tlsPort, wsPort, counters,
     connectedClients: () => broker.connectedClients,
+    openConnections: () => open.size,
     subscribe(filter: string, handler: MessageHandler) {
       return new Promise<void>((resolve) => {
         broker.subscribe(filter, (packet: AedesPublishPacket, cb: () => void) => {
@@ -130,7 +151,9 @@ export async function startEmbeddedBroker(cfg: IngestorConfig['mqtt'], gateways:
       });
     },
     async close() {
-      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      const closing = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+      for (const socket of open) socket.destroy();
+      await Promise.all(closing);
       await new Promise<void>((r) => broker.close(() => r()));
     },
   };

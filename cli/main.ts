@@ -24,7 +24,7 @@ async function help(): Promise<void> {
   console.log('');
   for (const [name, load] of Object.entries(COMMANDS)) {
     const { default: cmd } = await load();
-    console.log(`  ${name.padEnd(18)} ${t(cmd.summary[0], cmd.summary[1])}`);
+    console.log(`  ${name.padEnd(24)} ${t(cmd.summary[0], cmd.summary[1])}`);
   }
   console.log('');
   console.log(t('Run `zonemeter <command> --help` for its options. ZM_LANG=zh|en picks the language.',

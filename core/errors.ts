@@ -5,6 +5,7 @@ export const ERRORS = {
   ERR_CONFIG_READ: { status: 500, message: 'configuration file cannot be read' },
   ERR_BAD_REQUEST: { status: 400, message: 'request is invalid' },
   ERR_UNAUTHORIZED: { status: 401, message: 'a valid bearer token is required' },
+  ERR_FORBIDDEN: { status: 403, message: 'this request is not allowed here' },
   ERR_NOT_FOUND: { status: 404, message: 'not found' },
   ERR_STORE_UNAVAILABLE: { status: 503, message: 'the time-series store is unavailable' },
   ERR_INTERNAL: { status: 500, message: 'internal error' },

@@ -14,6 +14,9 @@ import { InfluxClient } from './store/influx.ts';
 import { PointWriter } from './store/writer.ts';
 import { installErrorHandler } from './api/errors.ts';
 import { healthRoutes } from './api/health.ts';
+import { gatewaysRoutes } from './api/gateways.ts';
+import { quarantineRoutes } from './api/quarantine.ts';
+import { openApiRoutes } from './api/openapi.ts';
 import { metersRoutes } from './api/meters.ts';
 import { liveRoutes } from './api/live.ts';
 import type { ApiContext } from './api/context.ts';
@@ -33,6 +36,8 @@ export interface Ingestor {
   readonly pipeline: IngestPipeline;
   readonly directory: Directory;
   readonly influx: InfluxClient;
+  /** Every route registered (HEAD excluded), for the test that keeps the OpenAPI document whole. */
+  readonly routes: readonly { method: string; url: string }[];
   /** Starts HTTP on the configured host/port (0 → ephemeral); returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -84,17 +89,24 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
 
   const http = Fastify({ loggerInstance: log.child({ module: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
   installErrorHandler(http);
+  const routes: { method: string; url: string }[] = [];
+  http.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
   const ctx: ApiContext = {
-    influx, writer, directory, quarantine, pipeline, live, token: config.http.token, now,
+    influx, writer, directory, quarantine, pipeline, live, bus, token: config.http.token, now,
     metrics: () => renderMetrics({ pipeline, writer, quarantine, directory, broker: broker?.counters ?? null, now: now() }),
   };
   await http.register(healthRoutes(ctx));
+  await http.register(openApiRoutes());
+  await http.register(gatewaysRoutes(ctx));
+  await http.register(quarantineRoutes(ctx));
   await http.register(metersRoutes(ctx));
   await http.register(liveRoutes(ctx));
   if (deps.dashboardDir) serveDashboard(http, deps.dashboardDir);
 
   return {
-    http, broker, bus, pipeline, directory, influx,
+    http, broker, bus, pipeline, directory, influx, routes,
     async listen() {
       return http.listen({ host: config.http.host, port: config.http.port });
     },

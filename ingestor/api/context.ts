@@ -1,3 +1,4 @@
+import type { MessageBus } from '../broker/bus.ts';
 import type { Directory } from '../ingest/directory.ts';
 import type { IngestPipeline } from '../ingest/pipeline.ts';
 import type { Quarantine } from '../ingest/quarantine.ts';
@@ -13,6 +14,7 @@ export interface ApiContext {
   quarantine: Quarantine;
   pipeline: IngestPipeline;
   live: LiveHub;
+  bus: MessageBus;
   token: string | undefined;
   metrics(): string;
   now(): number;

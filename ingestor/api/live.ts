@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiContext } from './context.ts';
+import { SiteQuery } from './schemas.ts';
 
 // Server-sent events: one `readings` event per stored group, after a snapshot of the newest of
 // every meter. EventSource reconnects by itself, which suits dashboards left open for days.
 export const liveRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
   app.get('/api/v1/live', (req, reply) => {
-    const site = (req.query as { site?: string }).site;
+    const { site } = SiteQuery.parse(req.query);
     reply.raw.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',

@@ -1,18 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import { MEASUREMENTS, ZmError, isMeasurementKey } from '../../core/index.ts';
 import { READING_MEASUREMENT } from '../store/points.ts';
 import { ql, rows } from '../store/influx.ts';
 import type { ApiContext } from './context.ts';
+import { MeterParams, SiteQuery } from './schemas.ts';
 
-const Params = z.object({ id: z.string().min(1).max(64) });
-const Query = z.object({ site: z.string().min(1).max(64).optional() });
 
 const TAGS = new Set(['site', 'building', 'gateway', 'meter', 'kind', 'zone', 'end_use']);
 
 export const metersRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
   app.get('/api/v1/meters', async (req) => {
-    const { site } = Query.parse(req.query);
+    const { site } = SiteQuery.parse(req.query);
     const now = ctx.now();
     const meters = ctx.directory.allMeters().filter((m) => !site || m.site === site).map((m) => {
       const last = ctx.live.latest(m.site, m.id);
@@ -28,8 +26,8 @@ export const metersRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app)
 
   // The latest stored reading, read back from InfluxDB: what this returns is what was stored.
   app.get('/api/v1/meters/:id/latest', async (req) => {
-    const { id } = Params.parse(req.params);
-    const { site } = Query.parse(req.query);
+    const { id } = MeterParams.parse(req.params);
+    const { site } = SiteQuery.parse(req.query);
     const where = [`"meter" = ${ql(id)}`, ...(site ? [`"site" = ${ql(site)}`] : [])].join(' AND ');
     const [series] = await ctx.influx.query(`SELECT * FROM "${READING_MEASUREMENT}" WHERE ${where} ORDER BY time DESC LIMIT 1`);
     const row = rows(series?.[0])[0];

@@ -7,7 +7,7 @@ import { readingLine } from '../store/points.ts';
 import type { PointWriter } from '../store/writer.ts';
 import type { Directory, KnownMeter } from './directory.ts';
 import type { Quarantine } from './quarantine.ts';
-import { validateBatch, type Rejected } from './validate.ts';
+import { parseBatch, validateBatch, type Rejected } from './validate.ts';
 
 export interface PipelineOptions {
   maxFutureMs: number;
@@ -74,7 +74,7 @@ export class IngestPipeline {
   async onBatch(topic: string, payload: Buffer): Promise<void> {
     const addr = parseTopic(topic);
     if (!addr) return;
-    const r = parsePayload('batch', payload);
+    const r = parseBatch(payload);
     if (!r.ok) {
       this.counters.invalidPayloads++;
       const seq = peekSeq(payload);
@@ -84,20 +84,22 @@ export class IngestPipeline {
       if (seq !== null) await this.ack(addr.site, addr.gateway, { v: WIRE_VERSION, seq, status: 'quarantined', stored: 0, quarantined: 1, reason: `invalid_payload: ${r.error}` });
       return;
     }
-    const batch = r.value;
+    const batch = r.batch;
     if (batch.site !== addr.site || batch.gateway !== addr.gateway) {
-      this.quarantine.add({ site: addr.site, gateway: addr.gateway, seq: batch.seq, reason: 'foreign_gateway', detail: `payload names ${batch.site}/${batch.gateway}`, payload: batch });
-      await this.ack(addr.site, addr.gateway, { v: WIRE_VERSION, seq: batch.seq, status: 'quarantined', stored: 0, quarantined: batch.readings.length, reason: 'foreign_gateway' });
+      const all = batch.readings.length + r.rejected.length;
+      this.quarantine.add({ site: addr.site, gateway: addr.gateway, seq: batch.seq, reason: 'foreign_gateway', detail: `payload names ${batch.site}/${batch.gateway}`, payload: JSON.parse(payload.toString('utf8')) as unknown });
+      await this.ack(addr.site, addr.gateway, { v: WIRE_VERSION, seq: batch.seq, status: 'quarantined', stored: 0, quarantined: all, reason: 'foreign_gateway' });
       return;
     }
-    await this.storeBatch(batch);
+    await this.storeBatch(batch, r.rejected);
   }
 
-  private async storeBatch(batch: Batch): Promise<void> {
+  private async storeBatch(batch: Batch, malformed: Rejected[]): Promise<void> {
     const now = this.now();
     const { accepted, rejected } = validateBatch(batch, (id) => this.directory.meter(batch.site, id), {
       now, maxFutureMs: this.opts.maxFutureMs, maxAgeMs: this.opts.maxAgeMs,
     });
+    rejected.unshift(...malformed);
     const gw = this.directory.gateway(batch.site, batch.gateway);
     const lines = accepted.map((a) => readingLine(a.reading, a.meter));
     let stored = accepted.length;
@@ -117,7 +119,7 @@ export class IngestPipeline {
     gw.readings += stored;
     gw.lastBatchAt = now;
     gw.lastSeq = batch.seq;
-    gw.lagMs = now - Math.max(...batch.readings.map((x) => x.ts));
+    if (batch.readings.length) gw.lagMs = now - Math.max(...batch.readings.map((x) => x.ts));
     if (stored > 0) this.events.onStored?.(accepted);
     const reasons = [...new Set(rejected.map((x) => x.reason))];
     await this.ack(batch.site, batch.gateway, {

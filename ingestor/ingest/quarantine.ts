@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { QuarantineReason } from './validate.ts';
@@ -25,20 +25,26 @@ export class Quarantine {
   private readonly file: string;
   private readonly recent: QuarantineEntry[] = [];
   private nextId = 1;
+  /** Entries by reason over the whole file, so the figures survive a restart like the entries do. */
   readonly counts = new Map<QuarantineReason, number>();
 
   constructor(dataDir: string, private readonly log: Logger) {
     mkdirSync(dataDir, { recursive: true });
     this.file = path.join(dataDir, 'quarantine.jsonl');
     try {
-      const lines = readFileSync(this.file, 'utf8').split('\n').filter(Boolean);
-      for (const line of lines.slice(-KEEP_IN_MEMORY)) {
+      const text = readFileSync(this.file, 'utf8');
+      // A line torn by a crash is left as it is, but the next entry must start on a line of its own.
+      if (text && !text.endsWith('\n')) appendFileSync(this.file, '\n');
+      const lines = text.split('\n').filter(Boolean);
+      lines.forEach((line, i) => {
         try {
-          this.recent.push(JSON.parse(line) as QuarantineEntry);
+          const entry = JSON.parse(line) as QuarantineEntry;
+          this.counts.set(entry.reason, (this.counts.get(entry.reason) ?? 0) + 1);
+          if (i >= lines.length - KEEP_IN_MEMORY) this.recent.push(entry);
         } catch {
           // a torn last line after a crash; the file stays as it is
         }
-      }
+      });
       this.nextId = (this.recent.at(-1)?.id ?? lines.length) + 1;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -47,7 +53,15 @@ export class Quarantine {
 
   add(entry: Omit<QuarantineEntry, 'id' | 'at'>, at = Date.now()): QuarantineEntry {
     const full: QuarantineEntry = { id: this.nextId++, at, ...entry };
-    appendFileSync(this.file, `${JSON.stringify(full)}\n`);
+    // The gateway drops its copy on our ack, so the entry must be on disk first: fsync, as
+    // quarantine is rare and each entry is small.
+    const fd = openSync(this.file, 'a');
+    try {
+      writeSync(fd, `${JSON.stringify(full)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     this.recent.push(full);
     if (this.recent.length > KEEP_IN_MEMORY) this.recent.shift();
     this.counts.set(entry.reason, (this.counts.get(entry.reason) ?? 0) + 1);
@@ -55,9 +69,9 @@ export class Quarantine {
     return full;
   }
 
-  list(filter: { site?: string; gateway?: string; limit: number }): QuarantineEntry[] {
+  list(filter: { site?: string | undefined; gateway?: string | undefined; reason?: QuarantineReason | undefined; limit: number }): QuarantineEntry[] {
     return this.recent
-      .filter((e) => (!filter.site || e.site === filter.site) && (!filter.gateway || e.gateway === filter.gateway))
+      .filter((e) => (!filter.site || e.site === filter.site) && (!filter.gateway || e.gateway === filter.gateway) && (!filter.reason || e.reason === filter.reason))
       .slice(-filter.limit)
       .reverse();
   }

@@ -1,4 +1,7 @@
-import { MEASUREMENTS, isMeasurementKey, type Batch, type Reading } from '../../core/index.ts';
+import { z } from 'zod';
+import {
+  BatchSchema, MAX_BATCH_READINGS, MEASUREMENTS, ReadingSchema, formatIssues, isMeasurementKey, type Batch, type Reading,
+} from '../../core/index.ts';
 import type { KnownMeter } from './directory.ts';
 
 export interface Accepted {
@@ -7,16 +10,58 @@ export interface Accepted {
 }
 
 export interface Rejected {
-  reading: Reading;
+  /** The reading as it arrived: it may not even have the shape of one. */
+  reading: unknown;
   reason: QuarantineReason;
   detail: string;
 }
 
 export const QUARANTINE_REASONS = [
-  'invalid_payload', 'foreign_gateway', 'unknown_meter', 'future_timestamp', 'too_old', 'value_out_of_range',
-  'store_refused',
+  'invalid_payload', 'foreign_gateway', 'invalid_reading', 'unknown_measurement', 'non_finite_value', 'unknown_meter',
+  'future_timestamp', 'too_old', 'value_out_of_range', 'store_refused',
 ] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
+
+// The batch envelope is checked whole, its readings one by one: one reading with an unknown
+// measurement or a non-finite number (JSON `1e999` parses to Infinity) must not cost the good
+// readings of the same batch their place in the store.
+const BatchEnvelopeSchema = BatchSchema.extend({ readings: z.array(z.unknown()).min(1).max(MAX_BATCH_READINGS) });
+
+export type ParsedBatch =
+  | { ok: true; batch: Batch; rejected: Rejected[] }
+  | { ok: false; error: string };
+
+/** Parses a batch payload: the envelope with the core schema, then each reading on its own. */
+export function parseBatch(payload: Buffer): ParsedBatch {
+  let json: unknown;
+  try {
+    json = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    return { ok: false, error: `payload is not JSON: ${(err as Error).message}` };
+  }
+  const env = BatchEnvelopeSchema.safeParse(json);
+  if (!env.success) return { ok: false, error: formatIssues(env.error.issues) };
+  const readings: Reading[] = [];
+  const rejected: Rejected[] = [];
+  for (const raw of env.data.readings) {
+    const r = ReadingSchema.safeParse(raw);
+    if (r.success) readings.push(r.data);
+    else rejected.push(classify(raw, formatIssues(r.error.issues)));
+  }
+  return { ok: true, batch: { ...env.data, readings }, rejected };
+}
+
+function classify(raw: unknown, issues: string): Rejected {
+  const values = typeof raw === 'object' && raw !== null ? (raw as { values?: unknown }).values : undefined;
+  if (typeof values === 'object' && values !== null) {
+    const entries = Object.entries(values);
+    const unknown = entries.find(([k]) => !isMeasurementKey(k));
+    if (unknown) return { reading: raw, reason: 'unknown_measurement', detail: `"${unknown[0]}" is not in the measurement table` };
+    const nonFinite = entries.find(([, v]) => typeof v === 'number' && !Number.isFinite(v));
+    if (nonFinite) return { reading: raw, reason: 'non_finite_value', detail: `${nonFinite[0]} is ${nonFinite[1]}, not a finite number` };
+  }
+  return { reading: raw, reason: 'invalid_reading', detail: issues };
+}
 
 export interface ValidationLimits {
   now: number;

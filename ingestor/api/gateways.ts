@@ -1,0 +1,36 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { ZmError, topics } from '../../core/index.ts';
+import { requireToken } from './auth.ts';
+import type { ApiContext } from './context.ts';
+import { GatewayParams, ManifestBody, SiteQuery } from './schemas.ts';
+
+export const gatewaysRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
+  app.get('/api/v1/gateways', async (req) => {
+    const { site } = SiteQuery.parse(req.query);
+    const now = ctx.now();
+    return {
+      gateways: ctx.directory.allGateways().filter((g) => !site || g.site === site).map((g) => ({
+        site: g.site, gateway: g.gateway,
+        online: g.status?.state === 'online',
+        status: g.status,
+        last_batch_at: g.lastBatchAt, last_batch_age_ms: g.lastBatchAt === null ? null : now - g.lastBatchAt,
+        last_seq: g.lastSeq, lag_ms: g.lagMs, batches: g.batches, readings: g.readings,
+        meters: ctx.directory.allMeters().filter((m) => m.site === g.site && m.gateway === g.gateway).length,
+      })),
+    };
+  });
+
+  // An operator's manifest for a gateway that cannot publish its own. It is also published
+  // retained on the gateway's manifest topic, so every replica (external mode) learns it and a
+  // restarted broker's subscribers get it again.
+  app.post('/api/v1/gateways/:site/:gateway/manifest', { preHandler: requireToken(ctx.token) }, async (req) => {
+    const { site, gateway } = GatewayParams.parse(req.params);
+    const manifest = ManifestBody.parse(req.body);
+    if (manifest.site !== site || manifest.gateway !== gateway) {
+      throw new ZmError('ERR_BAD_REQUEST', `the manifest names ${manifest.site}/${manifest.gateway}, the path ${site}/${gateway}`);
+    }
+    const fresh = ctx.directory.setManifest(manifest);
+    await ctx.bus.publish(topics.manifest(site, gateway), JSON.stringify(manifest), { qos: 1, retain: true });
+    return { site, gateway, meters: manifest.meters.length, new_replacements: fresh.length };
+  });
+};

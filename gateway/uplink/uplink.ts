@@ -50,6 +50,8 @@ export class Uplink {
   private readonly inflight: InFlight[] = [];
   /** Highest seq handed to MQTT in this connection. */
   private sentUpTo = 0;
+  /** Bumped on every go-back-N restart: a read begun before it must not be sent after it. */
+  private epoch = 0;
   private pumping = false;
   private stopped = false;
   private attempt = 0;
@@ -155,6 +157,7 @@ export class Uplink {
     this.inflight.length = 0;
     this.stats.inFlight = 0;
     this.sentUpTo = this.deps.journal.stats().ackedSeq;
+    this.epoch++;
   }
 
   private onMessage(topic: string, payload: Buffer): void {
@@ -200,7 +203,11 @@ export class Uplink {
           await new Promise((r) => setTimeout(r, 50));
           continue;
         }
+        const epoch = this.epoch;
         const records = await this.deps.journal.read(this.sentUpTo, this.cfg.batch.maxReadings, this.cfg.batch.maxBytes);
+        // A reconnect or ack timeout while reading moved the cursor back: sending these records now
+        // would put a batch after a gap, and its ack would release the gap from the journal unsent.
+        if (epoch !== this.epoch) continue;
         if (records.length === 0) {
           await this.deps.journal.waitForRecords(this.sentUpTo, 200);
           continue;

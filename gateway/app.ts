@@ -30,7 +30,7 @@ export async function build(config: GatewayConfig, deps: GatewayDeps): Promise<G
   const log = deps.log;
   const now = deps.now ?? Date.now;
   const startedAt = now();
-  const journal = await openJournal({ ...config.journal, log: log.child({ module: 'journal' }) });
+  const journal = await openJournal({ ...config.journal, log });
   const poller = createPoller(config, {
     log,
     now,

@@ -1,90 +1,131 @@
-import { MEASUREMENTS, isMeasurementKey } from '../../core/measurements.ts';
-import { endUseName, kindName, text, zoneName, type Lang, type TextKey } from './i18n.ts';
+import { api, openLive, type LiveReading, type MeterInfo } from './api.ts';
+import { $, h } from './dom.ts';
+import { isTextKey, text, type Lang } from './i18n.ts';
+import { renderDay, type Point } from './views/day.ts';
+import { renderHealth, type HealthData } from './views/health.ts';
+import { renderCards, renderNow } from './views/live.ts';
 
-interface LiveReading {
-  meter: string;
-  site: string;
-  building: string;
-  kind: string;
-  zone: string;
-  end_use: string;
-  ts: number;
-  values: Record<string, number>;
-}
+const state = {
+  lang: (localStorage.getItem('zm.lang') === 'en' ? 'en' : 'zh') as Lang,
+  site: localStorage.getItem('zm.site') ?? '',
+  building: '',
+  conn: 'connecting' as 'connecting' | 'open' | 'closed',
+  meters: new Map<string, MeterInfo>(),
+  latest: new Map<string, LiveReading>(),
+  day: [] as Point[],
+  health: null as HealthData | null,
+};
 
-const latest = new Map<string, LiveReading>();
-let lang: Lang = (localStorage.getItem('zm.lang') as Lang | null) ?? 'zh';
-let connState: 'connecting' | 'open' | 'closed' = 'connecting';
+const inScope = (r: { site: string; building: string }) =>
+  (!state.site || r.site === state.site) && (!state.building || r.building === state.building);
 
-const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
-
-function format(value: number): string {
-  const abs = Math.abs(value);
-  const digits = abs >= 1000 ? 1 : abs >= 10 ? 2 : 3;
-  return value.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function card(r: LiveReading): HTMLElement {
-  const el = document.createElement('article');
-  el.className = 'card';
-  el.dataset.meter = r.meter;
-  const h = document.createElement('h3');
-  h.textContent = r.meter;
-  const tags = document.createElement('div');
-  tags.className = 'tags';
-  tags.textContent = `${r.building} · ${kindName(r.kind, lang)} · ${zoneName(r.zone, lang)} · ${endUseName(r.end_use, lang)}`;
-  const dl = document.createElement('dl');
-  for (const [key, value] of Object.entries(r.values)) {
-    if (!isMeasurementKey(key)) continue;
-    const def = MEASUREMENTS[key];
-    const dt = document.createElement('dt');
-    dt.textContent = def[lang];
-    const dd = document.createElement('dd');
-    dd.dataset.key = key;
-    dd.dataset.value = String(value);
-    dd.textContent = `${format(value)} ${def.unit}`;
-    dl.append(dt, dd);
-  }
-  const ts = document.createElement('div');
-  ts.className = 'ts';
-  ts.dataset.ts = String(r.ts);
-  ts.textContent = `${text('updated', lang)} ${new Date(r.ts).toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en-GB')}`;
-  el.append(h, tags, dl, ts);
-  return el;
-}
-
-function render(): void {
+function renderChrome(): void {
+  const { lang } = state;
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = text(el.dataset.i18n as TextKey, lang);
+  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
+    const key = el.dataset.i18n!;
+    if (isTextKey(key)) el.textContent = text(key, lang);
+  }
   $('#lang').textContent = text('switchTo', lang);
   const conn = $('#conn');
-  conn.dataset.state = connState;
-  conn.textContent = text(connState, lang);
-  const list = [...latest.values()].sort((a, b) => a.building.localeCompare(b.building) || a.meter.localeCompare(b.meter));
-  $('#empty').hidden = list.length > 0;
-  $('#meters').replaceChildren(...list.map(card));
+  conn.dataset.state = state.conn;
+  conn.textContent = text(state.conn, lang);
 }
 
-function ingest(readings: LiveReading[]): void {
-  for (const r of readings) {
-    const prev = latest.get(r.meter);
-    if (!prev || prev.ts <= r.ts) latest.set(r.meter, r);
-  }
-  render();
+function renderPickers(): void {
+  const sites = [...new Set([...state.meters.values()].map((m) => m.site))].sort();
+  if (!sites.includes(state.site)) state.site = sites[0] ?? '';
+  const buildings = [...new Set([...state.meters.values()].filter((m) => m.site === state.site).map((m) => m.building))].sort();
+  if (!buildings.includes(state.building)) state.building = '';
+  $<HTMLSelectElement>('#site').replaceChildren(...sites.map((s) => h('option', { value: s, selected: s === state.site }, s)));
+  $<HTMLSelectElement>('#building').replaceChildren(
+    h('option', { value: '', selected: state.building === '' }, text('allBuildings', state.lang)),
+    ...buildings.map((b) => h('option', { value: b, selected: b === state.building }, b)));
 }
 
-function connect(): void {
-  const es = new EventSource('/api/v1/live');
-  es.addEventListener('open', () => { connState = 'open'; render(); });
-  es.addEventListener('error', () => { connState = es.readyState === EventSource.CLOSED ? 'closed' : 'connecting'; render(); });
-  es.addEventListener('snapshot', (e) => ingest(JSON.parse((e as MessageEvent<string>).data) as LiveReading[]));
-  es.addEventListener('readings', (e) => ingest(JSON.parse((e as MessageEvent<string>).data) as LiveReading[]));
+function renderLive(): void {
+  const readings = [...state.latest.values()].filter(inScope);
+  $('#empty').hidden = readings.length > 0;
+  renderNow($('#now'), readings, state.meters, state.lang);
+  renderCards($('#meters'), readings, state.lang);
+  renderDay($('#day'), state.day, state.lang);
+}
+
+function renderHealthView(): void {
+  if (!state.health) return;
+  const d = state.health;
+  renderHealth($('#health-body'), {
+    gateways: d.gateways.filter((g) => !state.site || g.site === state.site),
+    meters: d.meters.filter(inScope),
+    quarantine: { counts: d.quarantine.counts, entries: d.quarantine.entries.filter((e) => !state.site || e.site === state.site) },
+  }, state.lang);
+}
+
+function renderAll(): void {
+  renderChrome();
+  renderPickers();
+  renderLive();
+  renderHealthView();
+}
+
+// Live events can arrive many times a second; draw at most once a frame.
+let pending = false;
+function schedule(): void {
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => { pending = false; renderLive(); });
+}
+
+const SAMPLE_MS = 5_000;
+function sampleDay(): void {
+  const readings = [...state.latest.values()].filter(inScope);
+  const total = readings.filter((r) => r.kind === 'electricity' && !state.meters.get(r.meter)?.parent)
+    .reduce((s, r) => s + (r.values.power_kw ?? 0), 0);
+  const ts = Math.max(...readings.map((r) => r.ts));
+  const last = state.day.at(-1);
+  if (!Number.isFinite(ts) || (last && ts - last[0] < SAMPLE_MS)) return;
+  state.day.push([ts, total]);
+  if (state.day.length > 24 * 3600_000 / SAMPLE_MS) state.day.shift();
+}
+
+async function refreshHealth(): Promise<void> {
+  const [gateways, meters, quarantine] = await Promise.all([api.gateways(), api.meters(), api.quarantine()]);
+  const before = state.meters.size;
+  state.meters = new Map(meters.map((m) => [m.id, m]));
+  state.health = { gateways, meters, quarantine };
+  if (state.meters.size !== before) renderAll();
+  else renderHealthView();
 }
 
 $('#lang').addEventListener('click', () => {
-  lang = lang === 'zh' ? 'en' : 'zh';
-  localStorage.setItem('zm.lang', lang);
-  render();
+  state.lang = state.lang === 'zh' ? 'en' : 'zh';
+  localStorage.setItem('zm.lang', state.lang);
+  renderAll();
 });
-render();
-connect();
+$<HTMLSelectElement>('#site').addEventListener('change', (e) => {
+  state.site = (e.target as HTMLSelectElement).value;
+  localStorage.setItem('zm.site', state.site);
+  state.day = [];
+  renderAll();
+});
+$<HTMLSelectElement>('#building').addEventListener('change', (e) => {
+  state.building = (e.target as HTMLSelectElement).value;
+  state.day = [];
+  renderAll();
+});
+
+renderAll();
+openLive(undefined, {
+  state: (s) => { state.conn = s; renderChrome(); },
+  readings: (rs) => {
+    for (const r of rs) {
+      const prev = state.latest.get(r.meter);
+      if (!prev || prev.ts <= r.ts) state.latest.set(r.meter, r);
+    }
+    sampleDay();
+    schedule();
+  },
+});
+const healthLoop = () => refreshHealth().catch((err: unknown) => console.warn('health refresh failed', err));
+void healthLoop();
+setInterval(healthLoop, 10_000);

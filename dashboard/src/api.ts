@@ -1,0 +1,91 @@
+import type { QualityFlag, Status } from '../../core/schemas.ts';
+
+// Shapes of the ingestor's JSON, as its routes return them (ingestor/api/*.ts).
+
+export interface LiveReading {
+  meter: string;
+  site: string;
+  building: string;
+  kind: string;
+  zone: string;
+  end_use: string;
+  ts: number;
+  values: Record<string, number>;
+  quality?: Partial<Record<string, QualityFlag>>;
+}
+
+export interface MeterInfo {
+  id: string;
+  site: string;
+  building: string;
+  gateway: string;
+  name: string | null;
+  kind: string;
+  model: string;
+  zone: string;
+  end_use: string;
+  facility: string | null;
+  parent: string | null;
+  role: 'main' | 'sub';
+  last_reading: { ts: number; age_ms: number; values: Record<string, number>; quality: Partial<Record<string, QualityFlag>> } | null;
+}
+
+export interface GatewayInfo {
+  site: string;
+  gateway: string;
+  online: boolean;
+  status: Status | null;
+  last_batch_at: number | null;
+  last_batch_age_ms: number | null;
+  last_seq: number | null;
+  lag_ms: number | null;
+  batches: number;
+  readings: number;
+  meters: number;
+}
+
+export interface QuarantineEntry {
+  id: number;
+  at: number;
+  site: string | null;
+  gateway: string | null;
+  seq: number | null;
+  reason: string;
+  detail: string;
+  payload: unknown;
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+async function get<T>(path: string, params: Record<string, string | number | undefined> = {}): Promise<T> {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const res = await fetch(q.size ? `${path}?${q}` : path, { headers: { accept: 'application/json' } });
+  const body = (await res.json().catch(() => ({}))) as T & { code?: string; message?: string };
+  if (!res.ok) throw new ApiError(res.status, body.code ?? 'ERR_HTTP', body.message ?? res.statusText);
+  return body;
+}
+
+export const api = {
+  meters: (site?: string) => get<{ meters: MeterInfo[] }>('/api/v1/meters', { site }).then((r) => r.meters),
+  gateways: () => get<{ gateways: GatewayInfo[] }>('/api/v1/gateways').then((r) => r.gateways),
+  quarantine: (site?: string, limit = 50) =>
+    get<{ entries: QuarantineEntry[]; counts: Record<string, number> }>('/api/v1/quarantine', { site, limit }),
+};
+
+/** The live stream; EventSource reconnects by itself after a drop. */
+export function openLive(site: string | undefined, on: {
+  state(s: 'connecting' | 'open' | 'closed'): void;
+  readings(rs: LiveReading[], snapshot: boolean): void;
+}): () => void {
+  const es = new EventSource(site ? `/api/v1/live?site=${encodeURIComponent(site)}` : '/api/v1/live');
+  es.addEventListener('open', () => on.state('open'));
+  es.addEventListener('error', () => on.state(es.readyState === EventSource.CLOSED ? 'closed' : 'connecting'));
+  es.addEventListener('snapshot', (e) => on.readings(JSON.parse((e as MessageEvent<string>).data) as LiveReading[], true));
+  es.addEventListener('readings', (e) => on.readings(JSON.parse((e as MessageEvent<string>).data) as LiveReading[], false));
+  return () => es.close();
+}

@@ -21,6 +21,10 @@ import { metersRoutes } from './api/meters.ts';
 import { liveRoutes } from './api/live.ts';
 import type { ApiContext } from './api/context.ts';
 import { renderMetrics } from './metrics.ts';
+import { UsageService } from './usage/service.ts';
+import { loadRegistryFile } from './registry/load.ts';
+import { ConflictMonitor } from './registry/monitor.ts';
+import { reportingRoutes } from './api/reporting.ts';
 
 export interface IngestorDeps {
   log: Logger;
@@ -36,6 +40,7 @@ export interface Ingestor {
   readonly pipeline: IngestPipeline;
   readonly directory: Directory;
   readonly influx: InfluxClient;
+  readonly usage: UsageService;
   /** Every route registered (HEAD excluded), for the test that keeps the OpenAPI document whole. */
   readonly routes: readonly { method: string; url: string }[];
   /** Starts HTTP on the configured host/port (0 → ephemeral); returns the base URL. */
@@ -50,6 +55,8 @@ export interface Ingestor {
 export async function build(config: IngestorConfig, deps: IngestorDeps): Promise<Ingestor> {
   const log = deps.log;
   const now = deps.now ?? Date.now;
+  // Read before anything starts: a bad registry stops start-up with every problem and its path.
+  const registry = config.registry ? loadRegistryFile(config.registry) : null;
   const influx = new InfluxClient(config.influx);
   // Create the database when InfluxDB is there; when it is not yet, the writer's retries and the
   // ensure below (run again on first successful ping) keep going rather than refusing to start.
@@ -68,6 +75,11 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   const directory = new Directory(config.dataDir, log.child({ module: 'directory' }));
   const quarantine = new Quarantine(config.dataDir, log.child({ module: 'quarantine' }));
   const live = new LiveHub();
+  const usage = new UsageService(influx, writer, directory, log.child({ module: 'usage' }), {
+    dataDir: config.dataDir, utcOffsetHours: config.utcOffsetHours, rollover: config.usage.rollover,
+  });
+  const conflicts = registry ? new ConflictMonitor(registry, () => directory.allManifests(), log.child({ module: 'registry' })) : null;
+  conflicts?.check();
 
   let broker: EmbeddedBroker | null = null;
   let bus: MessageBus;
@@ -83,7 +95,10 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
     maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
     now,
   }, {
-    onStored: (stored) => live.publish(stored),
+    onStored: (stored) => {
+      live.publish(stored);
+      usage.onStored(stored);
+    },
   });
   await pipeline.start();
 
@@ -103,16 +118,18 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   await http.register(quarantineRoutes(ctx));
   await http.register(metersRoutes(ctx));
   await http.register(liveRoutes(ctx));
+  await http.register(reportingRoutes({ influx, directory, live, now, registry, conflicts, utcOffsetHours: config.utcOffsetHours }));
   if (deps.dashboardDir) serveDashboard(http, deps.dashboardDir);
 
   return {
-    http, broker, bus, pipeline, directory, influx, routes,
+    http, broker, bus, pipeline, directory, influx, routes, usage,
     async listen() {
       return http.listen({ host: config.http.host, port: config.http.port });
     },
     async close() {
       await http.close();
       await bus.close();
+      await usage.close();
       await writer.close();
     },
   };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { Id, ZmError, parseConfig } from '../core/index.ts';
+import { Id, MeasurementKeySchema, ZmError, parseConfig } from '../core/index.ts';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 
@@ -61,6 +61,10 @@ export const IngestorConfigSchema = z.object({
   registry: z.string().optional(),
   /** Hours a site day is ahead of UTC, for daily rollups (Chinese sites: +8). */
   utcOffsetHours: z.number().min(-12).max(14).default(8),
+  usage: z.object({
+    /** Where a model's counter register wraps to 0, e.g. { DDS666: { energy_import_kwh: 1000000 } }. */
+    rollover: z.record(z.string(), z.partialRecord(MeasurementKeySchema, z.number().positive())).default({}),
+  }).prefault({}),
 }).superRefine((cfg, ctx) => {
   if (cfg.mqtt.mode === 'external' && !cfg.mqtt.external) {
     ctx.addIssue({ code: 'custom', path: ['mqtt', 'external'], message: 'external mode needs mqtt.external.url' });

@@ -1,0 +1,29 @@
+import type { MeasurementKey } from '../../core/index.ts';
+import { READING_MEASUREMENT } from '../store/points.ts';
+import { ql, type InfluxClient } from '../store/influx.ts';
+import type { CounterPoint } from './counter.ts';
+
+const where = (site: string, meter: string) => `"site" = ${ql(site)} AND "meter" = ${ql(meter)}`;
+
+const points = (values: unknown[][] | undefined): CounterPoint[] =>
+  (values ?? []).filter((v) => typeof v[1] === 'number').map((v) => ({ ts: v[0] as number, value: v[1] as number }));
+
+/** The last stored counter reading strictly before `ts`. */
+export async function lastReadingBefore(influx: InfluxClient, site: string, meter: string, field: MeasurementKey, ts: number): Promise<CounterPoint | undefined> {
+  const [series] = await influx.query(`SELECT "${field}" FROM "${READING_MEASUREMENT}" WHERE ${where(site, meter)} AND time < ${ts}ms ORDER BY time DESC LIMIT 1`);
+  return points(series?.[0]?.values)[0];
+}
+
+/** Every stored counter reading from `ts` on, in time order. */
+export async function readingsFrom(influx: InfluxClient, site: string, meter: string, field: MeasurementKey, ts: number): Promise<CounterPoint[]> {
+  const [series] = await influx.query(`SELECT "${field}" FROM "${READING_MEASUREMENT}" WHERE ${where(site, meter)} AND time >= ${ts}ms`);
+  return points(series?.[0]?.values);
+}
+
+/** Stored 15-minute usage of a meter in [from, to), by bucket start. */
+export async function usageBuckets(influx: InfluxClient, measurement: string, site: string, meter: string, from: number, to: number): Promise<Map<number, number>> {
+  const [series] = await influx.query(`SELECT "value" FROM "${measurement}" WHERE ${where(site, meter)} AND time >= ${from}ms AND time < ${to}ms`);
+  const out = new Map<number, number>();
+  for (const p of points(series?.[0]?.values)) out.set(p.ts, (out.get(p.ts) ?? 0) + p.value);
+  return out;
+}

@@ -5,8 +5,21 @@ import type { MessageBus, MessageHandler } from './bus.ts';
 
 /**
  * Joins an existing MQTT 5 broker (mosquitto, EMQX, HiveMQ). Batches arrive through a shared
- * subscription `$share/{group}/zm/v1/+/+/batch`, so N ingestor replicas split the load and each
- * batch reaches one of them; manifests and status go to every replica.
+ * subscription `$share/{group}/zm/v1/+/+/batch` (MQTT 5 §4.8.2), so N ingestor replicas split the
+ * load and each batch reaches one of them; manifests and status go to every replica.
+ *
+ * Delivery when a replica dies: the guarantee is end to end, not per hop. The gateway keeps a
+ * batch until the ingestor's ack (published only after InfluxDB accepted the points) and resends
+ * whatever is not acked within its ack timeout; a resend goes through the shared subscription
+ * again and lands on a live replica, and InfluxDB points keyed by series and time make the second
+ * write overwrite the first. The broker's own PUBACK cannot give that guarantee: a replica may
+ * be killed after receiving a batch and before storing it.
+ *
+ * So replicas use clean sessions (Clean Start, Session Expiry 0, §3.1.2.4 and §3.1.2.11.2). With
+ * a persistent session, a killed replica's session would outlive it and the broker would keep
+ * routing its share of batches into that session's queue (mosquitto 2.0 does) where nobody reads
+ * them until it returns; with a clean session its subscription ends with its connection and every
+ * new batch goes to the replicas still alive. On reconnect mqtt.js subscribes again by itself.
  */
 export async function connectExternalBus(ext: NonNullable<IngestorConfig['mqtt']['external']>, log: Logger): Promise<MessageBus> {
   const handlers: { filter: string; subscribed: string; handler: MessageHandler }[] = [];
@@ -15,9 +28,8 @@ export async function connectExternalBus(ext: NonNullable<IngestorConfig['mqtt']
     clientId: ext.clientId ?? `zm-ingestor-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
     username: ext.username,
     password: ext.password,
-    // A persistent session keeps the replica's share of QoS 1 batches queued across a reconnect.
-    clean: false,
-    properties: { sessionExpiryInterval: 3600 },
+    clean: true,
+    properties: { sessionExpiryInterval: 0 },
     reconnectPeriod: 1000,
   });
   client.on('error', (err) => log.warn({ err }, 'external MQTT error'));

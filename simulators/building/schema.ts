@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import {
+  EndUseSchema, EnergyKindSchema, FacilitySchema, Id, ZmError, ZoneSchema, parseConfig,
+} from '../../core/index.ts';
+import { findModel } from '../../gateway/models/index.ts';
+import { PROFILE_NAMES } from './loads.ts';
+
+/** `2026-01-01` or an ISO date-time; a date alone is local midnight of the site. */
+const DateText = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected a date, e.g. 2020-01-01');
+const Port = z.number().int().min(0).max(65535);
+
+export const EndpointSchema = z.discriminatedUnion('type', [
+  z.object({ id: Id, type: z.literal('tcp'), host: z.string().default('127.0.0.1'), port: Port.default(0) }),
+  z.object({ id: Id, type: z.literal('rtu-over-tcp'), host: z.string().default('127.0.0.1'), port: Port.default(0) }),
+  z.object({ id: Id, type: z.literal('rtu'), path: z.string().min(1), baud: z.number().int().default(9600) }),
+  z.object({
+    id: Id, type: z.literal('mqtt'), url: z.string().regex(/^mqtts?:\/\//, 'expected mqtt:// or mqtts:// URL'),
+    username: z.string().optional(), password: z.string().optional(),
+    /** Seconds between Tasmota SENSOR telegrams (Tasmota's TelePeriod). */
+    periodS: z.number().min(0.1).default(10),
+  }),
+]);
+export type Endpoint = z.infer<typeof EndpointSchema>;
+
+export const SiteMeterSchema = z.object({
+  id: Id,
+  name: z.string().optional(),
+  /** A model from `zonemeter gateway models`, or `Tasmota` for an MQTT meter. */
+  model: z.string().min(1),
+  kind: EnergyKindSchema.optional(),
+  zone: ZoneSchema,
+  endUse: EndUseSchema,
+  facility: FacilitySchema.optional(),
+  parent: Id.optional(),
+  endpoint: Id,
+  unitId: z.number().int().min(1).max(247).optional(),
+  /** Leaf meters only: the load shape and its peak (kW for electricity, m³/h for water and heat). */
+  profile: z.enum(PROFILE_NAMES).optional(),
+  scale: z.number().min(0).optional(),
+  /** Parents only: share of the children's sum lost on the way (cables, transformer, leaks). */
+  losses: z.number().min(0).max(0.5).default(0),
+  /** Counter reading at the site's origin; a parent's follows from its children. */
+  initial: z.number().min(0).default(0),
+});
+export type SiteMeter = z.infer<typeof SiteMeterSchema>;
+
+export const FaultSpecSchema = z.object({
+  meter: Id,
+  /** Minutes after the simulator starts. */
+  atMin: z.number().min(0),
+  /** How long it lasts; omit for one that stays (or is instantaneous, like a replacement). */
+  forMin: z.number().positive().optional(),
+  fault: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('silent') }),
+    z.object({ kind: z.literal('delay'), ms: z.number().int().min(1) }),
+    z.object({ kind: z.literal('bad_crc') }),
+    z.object({ kind: z.literal('garbage'), length: z.number().int().min(1).max(256).optional() }),
+    z.object({ kind: z.literal('exception'), code: z.number().int().min(1).max(255) }),
+    z.object({ kind: z.literal('disconnect') }),
+    z.object({ kind: z.literal('stuck') }),
+    z.object({ kind: z.literal('rollover'), before: z.number().positive().default(1) }),
+    z.object({ kind: z.literal('replace'), newFirst: z.number().min(0).default(0) }),
+    z.object({ kind: z.literal('link_drop') }),
+  ]),
+});
+export type FaultSpec = z.infer<typeof FaultSpecSchema>;
+
+export const SiteSchema = z.object({
+  site: Id,
+  gateway: Id.default('gw-1'),
+  seed: z.number().int().default(1),
+  utcOffsetHours: z.number().min(-12).max(14).default(8),
+  /** Counters start at `initial` here; backfill and live time both integrate from it. */
+  origin: DateText.default('2020-01-01'),
+  heating: z.object({ supplyC: z.number().default(75), returnC: z.number().default(50) }).prefault({}),
+  endpoints: z.array(EndpointSchema).min(1, 'define at least one endpoint'),
+  buildings: z.array(z.object({ id: Id, name: z.string().optional(), meters: z.array(SiteMeterSchema).min(1) })).min(1),
+  /** Meters swapped in the past: from `at` the counter restarts at `newFirst`. */
+  replacements: z.array(z.object({ meter: Id, at: DateText, newFirst: z.number().min(0) })).default([]),
+  faults: z.array(FaultSpecSchema).default([]),
+}).superRefine((site, ctx) => {
+  const endpoints = new Map(site.endpoints.map((e) => [e.id, e]));
+  const ids = new Set<string>();
+  const unitIds = new Set<string>();
+  const all = site.buildings.flatMap((b, bi) => b.meters.map((m, mi) => ({ m, at: ['buildings', bi, 'meters', mi] as (string | number)[] })));
+  const parents = new Set(all.map(({ m }) => m.parent).filter((p): p is string => p !== undefined));
+  for (const { m, at } of all) {
+    const issue = (k: string, message: string) => ctx.addIssue({ code: 'custom', path: [...at, k], message });
+    if (ids.has(m.id)) issue('id', `duplicate meter id "${m.id}"`);
+    ids.add(m.id);
+    const ep = endpoints.get(m.endpoint);
+    if (!ep) { issue('endpoint', `no endpoint "${m.endpoint}" (endpoints: ${[...endpoints.keys()].join(', ')})`); continue; }
+    if (ep.type === 'mqtt') {
+      if (m.kind !== 'electricity') issue('kind', 'an MQTT (Tasmota) meter is an electricity meter: give kind: electricity');
+    } else {
+      const model = findModel(m.model);
+      if (!model) issue('model', `unknown model "${m.model}" (see \`zonemeter gateway models\`)`);
+      else if (m.kind && m.kind !== model.kind) issue('kind', `model ${model.name} is a ${model.kind} meter`);
+      if (m.unitId === undefined) issue('unitId', 'a Modbus meter needs its unit id (1–247)');
+      else if (unitIds.has(`${m.endpoint}#${m.unitId}`)) issue('unitId', `unit id ${m.unitId} is already used on endpoint "${m.endpoint}"`);
+      else unitIds.add(`${m.endpoint}#${m.unitId}`);
+    }
+    if (!parents.has(m.id) && (m.profile === undefined || m.scale === undefined)) issue('profile', 'a meter without sub-meters needs a load profile and a scale');
+  }
+  const byId = new Map(all.map(({ m }) => [m.id, m]));
+  for (const { m, at } of all) {
+    if (!m.parent) continue;
+    const p = byId.get(m.parent);
+    if (!p) ctx.addIssue({ code: 'custom', path: [...at, 'parent'], message: `no meter "${m.parent}"` });
+    else if (kindOf(p) !== kindOf(m)) ctx.addIssue({ code: 'custom', path: [...at, 'parent'], message: `parent "${p.id}" measures ${kindOf(p)}, not ${kindOf(m)}` });
+    // A cycle would make the hierarchy sum recurse forever.
+    const seen = new Set([m.id]);
+    for (let q = p; q?.parent; q = byId.get(q.parent)) {
+      if (seen.has(q.id)) { ctx.addIssue({ code: 'custom', path: [...at, 'parent'], message: 'parents form a cycle' }); break; }
+      seen.add(q.id);
+    }
+  }
+  site.faults.forEach((f, i) => {
+    if (!byId.has(f.meter)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'meter'], message: `no meter "${f.meter}"` });
+  });
+  site.replacements.forEach((r, i) => {
+    if (!byId.has(r.meter)) ctx.addIssue({ code: 'custom', path: ['replacements', i, 'meter'], message: `no meter "${r.meter}"` });
+  });
+});
+export type Site = z.infer<typeof SiteSchema>;
+
+export function kindOf(m: SiteMeter): z.infer<typeof EnergyKindSchema> {
+  return m.kind ?? findModel(m.model)?.kind ?? 'electricity';
+}
+
+export function parseSite(raw: unknown, source: string): Site {
+  return parseConfig(SiteSchema, raw, source);
+}
+
+/** Reads a YAML/JSON site file; every problem is reported with its path. */
+export function loadSite(file: string): Site {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ZmError('ERR_CONFIG_READ', `${file}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ZmError('ERR_CONFIG_INVALID', `${file}: not valid YAML/JSON`, { details: [(err as Error).message] });
+  }
+  return parseSite(raw, file);
+}
+
+/** A date in the site's local time: `2020-01-01` is local midnight, an ISO string with offset is itself. */
+export function siteTime(text: string, utcOffsetHours: number): number {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return Date.parse(`${text}T00:00:00Z`) - utcOffsetHours * 3_600_000;
+  return Date.parse(text);
+}

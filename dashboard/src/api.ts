@@ -55,6 +55,31 @@ export interface QuarantineEntry {
   payload: unknown;
 }
 
+export interface Measure {
+  value: number | null;
+  unit: string;
+}
+
+export interface UsageSeries {
+  kind: string;
+  zone?: string;
+  end_use?: string;
+  meter?: string;
+  unit: string;
+  total: Measure;
+  points: { ts: number; time: string; value: number }[];
+}
+
+export interface UsageQuery {
+  site: string;
+  from: number;
+  to: number;
+  interval: '15m' | '1h' | '1d';
+  by?: 'zone' | 'end_use' | 'kind' | 'meter';
+  building?: string;
+  role?: 'all' | 'main' | 'sub';
+}
+
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
@@ -73,6 +98,8 @@ async function get<T>(path: string, params: Record<string, string | number | und
 export const api = {
   meters: (site?: string) => get<{ meters: MeterInfo[] }>('/api/v1/meters', { site }).then((r) => r.meters),
   gateways: () => get<{ gateways: GatewayInfo[] }>('/api/v1/gateways').then((r) => r.gateways),
+  usage: (q: UsageQuery) =>
+    get<{ series: UsageSeries[] }>('/api/v1/usage', { ...q }).then((r) => r.series),
   quarantine: (site?: string, limit = 50) =>
     get<{ entries: QuarantineEntry[]; counts: Record<string, number> }>('/api/v1/quarantine', { site, limit }),
 };

@@ -13,6 +13,7 @@ const state = {
   meters: new Map<string, MeterInfo>(),
   latest: new Map<string, LiveReading>(),
   day: [] as Point[],
+  dayUsage: [] as Point[],
   health: null as HealthData | null,
 };
 
@@ -48,7 +49,10 @@ function renderLive(): void {
   $('#empty').hidden = readings.length > 0;
   renderNow($('#now'), readings, state.meters, state.lang);
   renderCards($('#meters'), readings, state.lang);
-  renderDay($('#day'), state.day, state.lang);
+  // Stored 15-minute usage first, then the live samples taken since its last complete interval.
+  const lastUsage = state.dayUsage.at(-1);
+  const since = lastUsage ? lastUsage[0] + QUARTER_MS : 0;
+  renderDay($('#day'), [...state.dayUsage, ...state.day.filter(([ts]) => ts >= since)], state.lang);
 }
 
 function renderHealthView(): void {
@@ -88,12 +92,30 @@ function sampleDay(): void {
   if (state.day.length > 24 * 3600_000 / SAMPLE_MS) state.day.shift();
 }
 
+const QUARTER_MS = 15 * 60_000;
+
+/** Electric demand over the last day: kWh per 15 minutes × 4 is the mean kW of the interval. */
+async function refreshDay(): Promise<void> {
+  if (!state.site) return;
+  const to = Date.now();
+  const q = { site: state.site, building: state.building || undefined, from: to - 24 * 3600_000, to, interval: '15m', by: 'kind' } as const;
+  let series = await api.usage({ ...q, role: 'main' });
+  // Without main meters, the sub-meters are the top of the tree.
+  if (!series.some((s) => s.kind === 'electricity')) series = await api.usage({ ...q, role: 'sub' });
+  const elec = series.find((s) => s.kind === 'electricity');
+  state.dayUsage = elec ? elec.points.map((p) => [p.ts, p.value * (3_600_000 / QUARTER_MS)] as Point) : [];
+  schedule();
+}
+
 async function refreshHealth(): Promise<void> {
   const [gateways, meters, quarantine] = await Promise.all([api.gateways(), api.meters(), api.quarantine()]);
   const before = state.meters.size;
   state.meters = new Map(meters.map((m) => [m.id, m]));
   state.health = { gateways, meters, quarantine };
-  if (state.meters.size !== before) renderAll();
+  if (state.meters.size !== before) {
+    renderAll();
+    void dayLoop();
+  }
   else renderHealthView();
 }
 
@@ -107,11 +129,13 @@ $<HTMLSelectElement>('#site').addEventListener('change', (e) => {
   localStorage.setItem('zm.site', state.site);
   state.day = [];
   renderAll();
+  void dayLoop();
 });
 $<HTMLSelectElement>('#building').addEventListener('change', (e) => {
   state.building = (e.target as HTMLSelectElement).value;
   state.day = [];
   renderAll();
+  void dayLoop();
 });
 
 renderAll();
@@ -129,3 +153,5 @@ openLive(undefined, {
 const healthLoop = () => refreshHealth().catch((err: unknown) => console.warn('health refresh failed', err));
 void healthLoop();
 setInterval(healthLoop, 10_000);
+const dayLoop = () => refreshDay().catch((err: unknown) => console.warn('usage refresh failed', err));
+setInterval(dayLoop, 5 * 60_000);

@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../cli/ports.ts';
+import { findModel } from '../../gateway/models/index.ts';
+import { startMeterSimulator, type MeterSimulator } from '../../simulators/meter/index.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -148,6 +150,29 @@ export async function startIngestorProcess(o: IngestorProcessOptions): Promise<P
   return {
     proc, url: `http://127.0.0.1:${o.ports.http}`, mqttUrl: `mqtt://127.0.0.1:${o.ports.mqtt}`,
     restart: () => startIngestorProcess(o),
+  };
+}
+
+/** SDM630s with unit ids 1…n on Modbus TCP, in this process. */
+export function sdm630Simulator(meters: number): Promise<MeterSimulator> {
+  return startMeterSimulator({
+    tcp: { host: '127.0.0.1', port: 0 },
+    meters: Array.from({ length: meters }, (_, i) => ({
+      unitId: i + 1, model: findModel('SDM630')!, inputs: { power_kw: 10 + i }, counters: { energy_import_kwh: 1000 * (i + 1) },
+    })),
+  });
+}
+
+/** A gateway polling `meters` SDM630s (unit ids 1…n, every 100 ms) on one Modbus TCP simulator; password `pw-{id}`. */
+export function gatewayConfig(site: string, id: string, o: { uplink: string; simPort: number; meters: number; dir: string; journal?: Record<string, unknown> }): Record<string, unknown> {
+  return {
+    site, gateway: id, building: 'hall',
+    uplink: { url: o.uplink, username: id, password: `pw-${id}`, batch: { maxAgeMs: 100 }, ackTimeoutMs: 3000 },
+    journal: { dir: path.join(o.dir, `journal-${id}`), fsyncIntervalMs: 100, ...o.journal },
+    buses: [{ id: 'tcp-1', type: 'tcp', host: '127.0.0.1', port: o.simPort }],
+    meters: Array.from({ length: o.meters }, (_, i) => ({
+      id: `m${i + 1}`, bus: 'tcp-1', unitId: i + 1, model: 'SDM630', zone: 'administrative', endUse: 'total', intervalMs: 100,
+    })),
   };
 }
 

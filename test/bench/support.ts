@@ -122,3 +122,10 @@ export function alive(child: Child): boolean {
 
 export const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 export const ZONEMETER = path.join(REPO, 'bin/zonemeter.js');
+
+/** Rejects when `p` takes longer than `ms`, so a bench never hangs on an answer that never comes. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}

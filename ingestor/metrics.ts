@@ -19,7 +19,7 @@ export function renderMetrics(parts: { pipeline: IngestPipeline; writer: PointWr
   metric('zm_ingest_readings_total', 'counter', 'Readings stored.', [[{}, c.readings]]);
   metric('zm_ingest_values_total', 'counter', 'Values stored.', [[{}, c.values]]);
   metric('zm_ingest_acks_total', 'counter', 'Acks sent to gateways.', [[{}, c.acks]]);
-  metric('zm_quarantine_total', 'counter', 'Quarantined entries by reason.', [...parts.quarantine.counts].map(([r, n]) => [{ reason: r }, n]));
+  metric('zm_quarantine_total', 'counter', 'Quarantine entries (one per batch and reason) kept in the data dir, by reason.', [...parts.quarantine.counts].map(([r, n]) => [{ reason: r }, n]));
   metric('zm_influx_writes_total', 'counter', 'InfluxDB write requests that succeeded.', [[{}, parts.writer.stats.writes]]);
   metric('zm_influx_write_retries_total', 'counter', 'InfluxDB writes retried after a transient failure.', [[{}, parts.writer.stats.retries]]);
   metric('zm_influx_pending_points', 'gauge', 'Points waiting for InfluxDB.', [[{}, parts.writer.stats.pendingPoints]]);
@@ -28,6 +28,7 @@ export function renderMetrics(parts: { pipeline: IngestPipeline; writer: PointWr
   if (parts.broker) {
     metric('zm_mqtt_refused_total', 'counter', 'MQTT actions refused by authentication or ACL.', [
       [{ action: 'connect' }, parts.broker.refusedConnects], [{ action: 'publish' }, parts.broker.refusedPublishes], [{ action: 'subscribe' }, parts.broker.refusedSubscribes],
+      [{ action: 'connection_limit' }, parts.broker.refusedOverLimit], [{ action: 'oversize_packet' }, parts.broker.oversizePackets],
     ]);
   }
   return `${out.join('\n')}\n`;

@@ -120,6 +120,8 @@ describe('embedded broker: authentication, ACL, limits', () => {
     raw.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f]));
     await new Promise((r) => raw.once('close', r));
     expect(ing.ingestor.broker!.counters.oversizePackets - before).toBe(2);
+    const metrics = await (await fetch(`${ing.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`^zm_mqtt_refused_total\\{action="oversize_packet"\\} ${before + 2}$`, 'm'));
   });
 
   it('refuses connections over the limit', async () => {

@@ -6,7 +6,7 @@ import { hashPassword } from '../../ingestor/broker/password.ts';
 import type { MeterSimulator } from '../../simulators/meter/index.ts';
 import { tempDir, uniqueDb, waitFor } from '../support/harness.ts';
 import {
-  gatewayConfig as config, gatewayStatus, influxQuery, killAllZm, sdm630Simulator, startGatewayProcess, startIngestorProcess, type ProcessIngestor,
+  gatewayConfig as config, gatewayStatus, influxQuery, killAllZm, liveStream, sdm630Simulator, startGatewayProcess, startIngestorProcess, type ProcessIngestor,
 } from '../support/processes.ts';
 
 // Real processes killed for real: `zonemeter gateway run` and `zonemeter ingestor run` children,
@@ -126,25 +126,3 @@ describe('gateway faults with real processes', () => {
     await gw.proc.stop();
   });
 });
-
-/** Collects every `readings` event of the ingestor's server-sent live stream. */
-function liveStream(url: string): { readings: { site: string; meter: string; ts: number }[]; close(): void } {
-  const readings: { site: string; meter: string; ts: number }[] = [];
-  const ctl = new AbortController();
-  void (async () => {
-    const res = await fetch(`${url}/api/v1/live`, { signal: ctl.signal });
-    const decoder = new TextDecoder();
-    let buf = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buf += decoder.decode(chunk, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const event = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const data = /^data: (.*)$/m.exec(event)?.[1];
-        if (event.startsWith('event: readings') && data) readings.push(...(JSON.parse(data) as typeof readings));
-      }
-    }
-  })().catch(() => undefined);
-  return { readings, close: () => ctl.abort() };
-}

@@ -216,3 +216,25 @@ export async function influxQuery(influxUrl: string, db: string, q: string): Pro
   if (r.error) throw new Error(`InfluxQL ${q}: ${r.error}`);
   return (r.series ?? []).map((s) => ({ tags: s.tags ?? {}, rows: s.values }));
 }
+
+/** Collects every `readings` event of the ingestor's server-sent live stream. */
+export function liveStream(url: string): { readings: { site: string; meter: string; ts: number }[]; close(): void } {
+  const readings: { site: string; meter: string; ts: number }[] = [];
+  const ctl = new AbortController();
+  void (async () => {
+    const res = await fetch(`${url}/api/v1/live`, { signal: ctl.signal });
+    const decoder = new TextDecoder();
+    let buf = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const event = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const data = /^data: (.*)$/m.exec(event)?.[1];
+        if (event.startsWith('event: readings') && data) readings.push(...(JSON.parse(data) as typeof readings));
+      }
+    }
+  })().catch(() => undefined);
+  return { readings, close: () => ctl.abort() };
+}

@@ -60,9 +60,9 @@ export interface BenchIngestor {
 
 /** An ingestor process on free loopback ports; `gateways` are [site, id] pairs. */
 export async function startBenchIngestor(opts: {
-  dir: string; influxUrl: string; database: string; gateways: [string, string][]; extra?: Record<string, unknown>;
+  dir: string; influxUrl: string; database: string; gateways: [string, string][]; extra?: Record<string, unknown>; mqttPort?: number;
 }): Promise<BenchIngestor> {
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
+  const [httpPort, mqttPort] = [await freePort(), opts.mqttPort ?? (await freePort())];
   const passwords: Record<string, string> = {};
   const gateways = [];
   for (const [site, id] of opts.gateways) {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { Id } from '../../core/index.ts';
 import {
   ErrorBody, GatewayParams, GatewaysResponse, Health, LatestReading, ManifestAccepted, ManifestBody, MeterParams,
   MetersResponse, NoQuery, QuarantineQuery, QuarantineResponse, SiteParams, SiteQuery,
 } from './schemas.ts';
+import { UsageQuery } from './usage.ts';
 
 /** One documented route. `path` is written as fastify writes it (`/sites/:site`). */
 export interface RouteDoc {
@@ -22,15 +22,8 @@ export interface RouteDoc {
   write?: boolean;
 }
 
-// Routes whose handlers are written elsewhere describe their inputs here until their own schemas
-// land in schemas.ts; the test that compares this list with the registered routes keeps it whole.
-const UsageQuery = z.object({
-  site: Id.optional(),
-  meter: Id.optional(),
-  from: z.coerce.number().int().min(0).describe('epoch ms, inclusive'),
-  to: z.coerce.number().int().min(0).describe('epoch ms, exclusive'),
-  step: z.enum(['15m', '1h', '1d', '1mo']).default('1h'),
-});
+// Routes whose query schemas are not exported yet are described here; the test that compares
+// this list with the registered routes keeps it whole.
 const PeriodQuery = z.object({
   year: z.coerce.number().int().min(2000).max(2100).optional(),
   ytd: z.coerce.boolean().optional(),
@@ -53,6 +46,7 @@ export const routeDocs: RouteDoc[] = [
   { method: 'get', path: '/api/v1/usage', tag: 'usage', summary: 'Interval usage derived from meter counters', query: UsageQuery },
   { method: 'get', path: '/api/v1/sites', tag: 'sites', summary: 'Sites and their buildings', query: NoQuery },
   { method: 'get', path: '/api/v1/sites/:site/indicators', tag: 'sites', summary: 'Per-area, per-capita and carbon indicators against baseline and targets', params: SiteParams, query: PeriodQuery },
+  { method: 'get', path: '/api/v1/sites/:site/conflicts', tag: 'sites', summary: 'Where gateway manifests disagree with the site registry', params: SiteParams, query: NoQuery },
   { method: 'get', path: '/api/v1/sites/:site/coverage', tag: 'sites', summary: 'Metering coverage (分区/分项计量器具配备率) and energy balance', params: SiteParams, query: NoQuery },
 ];
 

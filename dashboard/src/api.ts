@@ -80,6 +80,35 @@ export interface UsageQuery {
   role?: 'all' | 'main' | 'sub';
 }
 
+// The site report (ingestor/indicators/site-report.ts), only the parts the page reads.
+export type IndicatorKey = 'kgce_per_m2' | 'kgce_per_capita' | 'water_m3_per_capita' | 'kgco2_per_m2';
+
+export interface IndicatorProgress {
+  indicator: IndicatorKey;
+  plan: string;
+  baseYear: number;
+  targetYear: number;
+  base: Measure;
+  now: Measure;
+  decline: Measure;
+  target: Measure;
+  achieved: Measure;
+  yearsLeft: number;
+  requiredYearlyDecline: Measure;
+}
+
+export interface ReportScope {
+  indicators: Record<IndicatorKey, Measure>;
+  plans: { plan: string; name: string; baseYear: number; targetYear: number; progress: IndicatorProgress[] }[];
+}
+
+export interface SiteReport extends ReportScope {
+  site: string;
+  name: string | null;
+  period: { from: string; to: string; year: number; months: number | null };
+  buildings: (ReportScope & { building: string; name: string | null })[];
+}
+
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
@@ -100,6 +129,8 @@ export const api = {
   gateways: () => get<{ gateways: GatewayInfo[] }>('/api/v1/gateways').then((r) => r.gateways),
   usage: (q: UsageQuery) =>
     get<{ series: UsageSeries[] }>('/api/v1/usage', { ...q }).then((r) => r.series),
+  indicators: (site: string, year: number) =>
+    get<SiteReport>(`/api/v1/sites/${encodeURIComponent(site)}/indicators`, { year }),
   quarantine: (site?: string, limit = 50) =>
     get<{ entries: QuarantineEntry[]; counts: Record<string, number> }>('/api/v1/quarantine', { site, limit }),
 };

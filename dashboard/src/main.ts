@@ -1,6 +1,7 @@
 import { api, openLive, type LiveReading, type MeterInfo } from './api.ts';
 import { $, h } from './dom.ts';
 import { isTextKey, text, type Lang } from './i18n.ts';
+import { loadFlow, loadOverview } from './report.ts';
 import { renderDay, type Point } from './views/day.ts';
 import { renderHealth, type HealthData } from './views/health.ts';
 import { renderCards, renderNow } from './views/live.ts';
@@ -94,6 +95,19 @@ function sampleDay(): void {
 
 const QUARTER_MS = 15 * 60_000;
 
+/** Indicators and the energy flow: their sections stay hidden while the ingestor has nothing for them. */
+async function refreshReports(): Promise<void> {
+  if (!state.site) return;
+  const scope = { site: state.site, building: state.building, lang: state.lang };
+  const [overview, flow] = await Promise.allSettled([
+    loadOverview(scope, $('#indicators'), $('#trend')),
+    loadFlow(scope, [...state.meters.values()], $('#sankey')),
+  ]);
+  $('#overview').hidden = !(overview.status === 'fulfilled' && overview.value);
+  $('#coverage').hidden = !(flow.status === 'fulfilled' && flow.value);
+  for (const r of [overview, flow]) if (r.status === 'rejected') console.warn('report refresh failed', r.reason);
+}
+
 /** Electric demand over the last day: kWh per 15 minutes × 4 is the mean kW of the interval. */
 async function refreshDay(): Promise<void> {
   if (!state.site) return;
@@ -115,6 +129,7 @@ async function refreshHealth(): Promise<void> {
   if (state.meters.size !== before) {
     renderAll();
     void dayLoop();
+    void refreshReports();
   }
   else renderHealthView();
 }
@@ -123,6 +138,7 @@ $('#lang').addEventListener('click', () => {
   state.lang = state.lang === 'zh' ? 'en' : 'zh';
   localStorage.setItem('zm.lang', state.lang);
   renderAll();
+  void refreshReports();
 });
 $<HTMLSelectElement>('#site').addEventListener('change', (e) => {
   state.site = (e.target as HTMLSelectElement).value;
@@ -130,12 +146,14 @@ $<HTMLSelectElement>('#site').addEventListener('change', (e) => {
   state.day = [];
   renderAll();
   void dayLoop();
+  void refreshReports();
 });
 $<HTMLSelectElement>('#building').addEventListener('change', (e) => {
   state.building = (e.target as HTMLSelectElement).value;
   state.day = [];
   renderAll();
   void dayLoop();
+  void refreshReports();
 });
 
 renderAll();
@@ -154,4 +172,4 @@ const healthLoop = () => refreshHealth().catch((err: unknown) => console.warn('h
 void healthLoop();
 setInterval(healthLoop, 10_000);
 const dayLoop = () => refreshDay().catch((err: unknown) => console.warn('usage refresh failed', err));
-setInterval(dayLoop, 5 * 60_000);
+setInterval(() => { void dayLoop(); void refreshReports(); }, 5 * 60_000);

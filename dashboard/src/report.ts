@@ -1,0 +1,62 @@
+import { api, ApiError, type IndicatorKey, type MeterInfo, type ReportScope, type SiteReport } from './api.ts';
+import type { Lang } from './i18n.ts';
+import { buildFlow, renderFlow } from './views/flow.ts';
+import { INDICATORS, renderIndicators, renderTrend, type IndicatorCard } from './views/overview.ts';
+
+export interface Scope { site: string; building: string; lang: Lang }
+
+const scopeOf = (r: SiteReport, building: string): ReportScope | undefined =>
+  building ? r.buildings.find((b) => b.building === building) : r;
+
+/** The cards read the first plan in force; without a plan they still show the current value. */
+export function cardsOf(scope: ReportScope): IndicatorCard[] {
+  const plan = scope.plans[0];
+  return INDICATORS.map((key) => {
+    const p = plan?.progress.find((x) => x.indicator === key);
+    return {
+      key, unit: scope.indicators[key].unit, now: scope.indicators[key].value,
+      baseYear: p?.baseYear ?? null, base: p?.base.value ?? null, decline: p?.decline.value ?? null,
+      target: p?.target.value ?? null, achieved: p?.achieved.value ?? null, requiredYearlyDecline: p?.requiredYearlyDecline.value ?? null,
+    };
+  });
+}
+
+const reports = new Map<string, Promise<SiteReport>>();
+function report(site: string, year: number, current: boolean): Promise<SiteReport> {
+  // Past years do not change: ask once per page load; the current year is asked afresh.
+  const key = `${site}/${year}`;
+  if (current || !reports.has(key)) reports.set(key, api.indicators(site, year));
+  return reports.get(key)!;
+}
+
+/** Loads the current year's report and the years since the base year; false when the ingestor has none. */
+export async function loadOverview(s: Scope, cardsEl: HTMLElement, trendEl: HTMLElement, year = new Date().getFullYear()): Promise<boolean> {
+  let now: SiteReport;
+  try {
+    now = await report(s.site, year, true);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return false;
+    throw err;
+  }
+  const scope = scopeOf(now, s.building) ?? now;
+  renderIndicators(cardsEl, cardsOf(scope), now.period.year, s.lang);
+  performance.mark('zm:cards');
+  const baseYear = scope.plans[0]?.baseYear ?? year - 5;
+  const years = Array.from({ length: year - baseYear + 1 }, (_, i) => baseYear + i);
+  const all = await Promise.all(years.map((y) => (y === year ? Promise.resolve(now) : report(s.site, y, false).catch(() => null))));
+  const series = Object.fromEntries(INDICATORS.map((k) => [k, all.map((r) => (r ? (scopeOf(r, s.building)?.indicators[k].value ?? null) : null))])) as Record<IndicatorKey, (number | null)[]>;
+  renderTrend(trendEl, years, series, s.lang);
+  return true;
+}
+
+/** Electricity over the last 30 days, main meters to zones to end uses. */
+export async function loadFlow(s: Scope, meters: MeterInfo[], el: HTMLElement): Promise<boolean> {
+  const to = Date.now();
+  const series = await api.usage({ site: s.site, building: s.building || undefined, from: to - 30 * 86_400_000, to, interval: '1d', by: 'meter' });
+  const usage = new Map(series.filter((x) => x.kind === 'electricity' && x.meter).map((x) => [x.meter!, x.total.value ?? 0]));
+  const inScope = meters.filter((m) => m.site === s.site && (!s.building || m.building === s.building) && m.kind === 'electricity');
+  const flow = buildFlow(inScope, usage, s.lang);
+  if (!flow.links.length) return false;
+  renderFlow(el, flow, 'kWh', s.lang);
+  return true;
+}

@@ -1,0 +1,67 @@
+import { draw, PALETTE } from '../charts.ts';
+import { h } from '../dom.ts';
+import { num, pct } from '../format.ts';
+import { text, type Lang, type TextKey } from '../i18n.ts';
+
+export const INDICATORS = ['kgce_per_m2', 'kgce_per_capita', 'water_m3_per_capita', 'kgco2_per_m2'] as const;
+export type IndicatorKey = (typeof INDICATORS)[number];
+
+/** One card's figures, taken from the indicators API without rounding. */
+export interface IndicatorCard {
+  key: IndicatorKey;
+  unit: string;
+  now: number | null;
+  baseYear: number | null;
+  base: number | null;
+  decline: number | null;
+  target: number | null;
+  achieved: number | null;
+  requiredYearlyDecline: number | null;
+}
+
+const UNIT_DISPLAY: Record<string, string> = { 'kgCO2/m²': 'kgCO₂/m²' };
+const unit = (u: string, lang: Lang) => {
+  const shown = UNIT_DISPLAY[u] ?? u;
+  return lang === 'zh' ? shown.replace('/person', '/人') : shown;
+};
+
+function card(c: IndicatorCard, year: number, lang: Lang): HTMLElement {
+  const t = (k: TextKey) => text(k, lang);
+  const share = c.achieved === null ? null : Math.max(0, Math.min(1, c.achieved));
+  const row = (label: string, key: string, v: number | null, shown: string) =>
+    [h('dt', {}, label), h('dd', { 'data-key': key, 'data-value': v ?? '' }, shown)];
+  return h('article', { class: 'ind', 'data-indicator': c.key },
+    h('h3', {}, t(c.key)),
+    h('div', { class: 'big', 'data-key': 'now', 'data-value': c.now ?? '' }, num(c.now, lang), h('small', {}, ` ${unit(c.unit, lang)} · ${year}`)),
+    h('dl', {},
+      ...row(`${t('baseYear')} ${c.baseYear ?? ''}`, 'base', c.base, num(c.base, lang)),
+      ...row(t('decline'), 'decline', c.decline, pct(c.decline, lang, 2)),
+      ...row(t('target'), 'target', c.target, c.target === null ? '—' : `−${pct(c.target, lang, 0)}`),
+      ...row(t('achieved'), 'achieved', c.achieved, pct(c.achieved, lang)),
+      ...row(t('neededPerYear'), 'required_yearly_decline', c.requiredYearlyDecline, pct(c.requiredYearlyDecline, lang, 2))),
+    h('div', { class: `bar${c.achieved !== null && c.achieved < 1 ? ' behind' : ''}`, role: 'progressbar', 'aria-valuenow': share === null ? undefined : Math.round(share * 100), 'aria-valuemin': 0, 'aria-valuemax': 100 },
+      h('span', { style: `width:${((share ?? 0) * 100).toFixed(1)}%` })),
+  );
+}
+
+export function renderIndicators(root: HTMLElement, cards: IndicatorCard[], year: number, lang: Lang): void {
+  root.replaceChildren(...(cards.length ? cards.map((c) => card(c, year, lang)) : [h('p', { class: 'muted' }, text('noData', lang))]));
+}
+
+/** Each indicator as a share of its base-year value (base = 100), so four units fit one axis. */
+export function renderTrend(el: HTMLElement, years: number[], series: Record<IndicatorKey, (number | null)[]>, lang: Lang): void {
+  draw(el, {
+    animation: false,
+    color: PALETTE,
+    grid: { left: 44, right: 16, top: 40, bottom: 28 },
+    legend: { top: 0, type: 'scroll' },
+    tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (v === null || v === undefined ? '—' : num(Number(v), lang, 1)) },
+    xAxis: { type: 'category', data: years.map(String) },
+    yAxis: { type: 'value', scale: true, name: lang === 'zh' ? '基准年=100' : 'base year = 100', nameGap: 10 },
+    series: INDICATORS.map((k) => {
+      const vals = series[k];
+      const base = vals[0];
+      return { type: 'line', name: text(k, lang), connectNulls: true, data: vals.map((v) => (v === null || !base ? null : (100 * v) / base)) };
+    }),
+  });
+}

@@ -79,8 +79,14 @@ export class PacketSizeGuard extends Duplex {
 
   override _write(chunk: Buffer, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
     // Back-pressure is left to aedes, which watches write()'s return value and 'drain'.
-    if (this.socket.write(chunk, encoding)) cb();
-    else this.socket.once('drain', () => cb());
+    if (this.socket.write(chunk, encoding)) return cb();
+    const done = () => {
+      this.socket.off('drain', done);
+      this.socket.off('close', done);
+      cb();
+    };
+    this.socket.on('drain', done);
+    this.socket.on('close', done);
   }
 
   override _final(cb: (err?: Error | null) => void): void {

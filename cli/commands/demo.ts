@@ -1,3 +1,4 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildDashboard } from '../../dashboard/build.ts';
 import { build as buildGateway } from '../../gateway/app.ts';
@@ -6,13 +7,14 @@ import { startInfluxd, type ManagedInfluxd } from '../influxd.ts';
 import { parseFlags, type Command } from '../command.ts';
 import { onShutdown, rootLogger } from '../log.ts';
 import { spineSetup } from '../demo/spine.ts';
+import { startDemoBackfill } from '../demo/backfill.ts';
 import { t } from '../i18n.ts';
 
 const command: Command = {
   summary: ['Run everything on this machine: InfluxDB, ingestor, simulated building, gateway, dashboard', '在本机运行全部：InfluxDB、接收服务、模拟建筑、网关、看板'],
-  usage: '[--var DIR]   (env: ZM_HTTP_PORT=8080, ZM_MQTT_PORT=1883, ZM_GATEWAY_HTTP=127.0.0.1:8081, INFLUX_URL)',
+  usage: '[--var DIR] [--backfill-from DATE|none]   (env: ZM_DEMO_BACKFILL_FROM, ZM_HTTP_PORT=8080, ZM_MQTT_PORT=1883, ZM_GATEWAY_HTTP=127.0.0.1:8081, INFLUX_URL)',
   async run(argv) {
-    const { values } = parseFlags(argv, { var: { type: 'string' } });
+    const { values } = parseFlags(argv, { var: { type: 'string' }, 'backfill-from': { type: 'string' } });
     const varDir = path.resolve(values.var ?? 'var');
     const log = rootLogger('demo', process.env.ZM_LOG_LEVEL ?? 'warn');
     let influxd: ManagedInfluxd | undefined;
@@ -39,7 +41,18 @@ const command: Command = {
       const health = await gateway.start();
       console.log(`MQTT: mqtt://127.0.0.1:${ingestor.broker?.port}`);
       console.log(`${t('Gateway status', '网关状态')}: ${health}/api/v1/status`);
-      console.log(`${t('Simulated meters', '模拟仪表')}: modbus tcp ${setup.sim.tcp!.host}:${setup.sim.tcp!.port} (ids 1-3)`);
+      for (const ep of setup.sim.endpoints.values()) {
+        const where = ep.type === 'rtu' ? ep.path : ep.type === 'mqtt' ? ep.url : `${ep.host}:${ep.port}`;
+        const n = setup.site.buildings.flatMap((b) => b.meters).filter((m) => m.endpoint === ep.id).length;
+        console.log(`${t('Simulated meters', '模拟仪表')}: ${ep.type} ${where} (${n})`);
+      }
+      const from = values['backfill-from'] ?? process.env.ZM_DEMO_BACKFILL_FROM ?? '2020-01-01';
+      const marker = path.join(varDir, 'backfill-done');
+      if (from !== 'none' && !existsSync(marker)) {
+        const bf = startDemoBackfill({ site: setup.site, from, mqttUrl: `mqtt://127.0.0.1:${ingestor.broker?.port}`, password: setup.password, log,
+          onDone: (readings) => writeFileSync(marker, `${new Date().toISOString()} ${readings} readings from ${from}\n`) });
+        stops.push(() => bf.stop());
+      }
       console.log(`Dashboard: ${url.replace('localhost', '127.0.0.1')}/`);
       console.log(t('Press Ctrl-C to stop.', '按 Ctrl-C 停止。'));
     } catch (err) {

@@ -54,6 +54,7 @@ function renderLive(): void {
   const lastUsage = state.dayUsage.at(-1);
   const since = lastUsage ? lastUsage[0] + QUARTER_MS : 0;
   renderDay($('#day'), [...state.dayUsage, ...state.day.filter(([ts]) => ts >= since)], state.lang);
+  if (readings.length && !performance.getEntriesByName('zm:live').length) performance.mark('zm:live');
 }
 
 function renderHealthView(): void {

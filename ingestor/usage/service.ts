@@ -5,10 +5,12 @@ import type { StoredReading } from '../ingest/pipeline.ts';
 import type { InfluxClient } from '../store/influx.ts';
 import { HOUR_MS, DAY_MS, bucketStartOf } from './buckets.ts';
 import { computeUsage, type CounterPoint, type CounterState, type UsageOptions } from './counter.ts';
-import { USAGE_15M, USAGE_1D, USAGE_1H, usageLine } from './lines.ts';
+import { USAGE_15M, USAGE_1D, USAGE_1H, usageLine, usageSeries } from './lines.ts';
 import { lastReadingBefore, readingsFrom, usageBuckets } from './raw.ts';
 import { periodOf } from './rollup.ts';
 import { UsageStateStore, type MeterUsageState } from './state-store.ts';
+
+const WRITE_SLICE = 5000;
 
 export interface UsageServiceOptions {
   dataDir: string;
@@ -98,13 +100,16 @@ export class UsageService {
           this.log.error({ err, meter: meter.id, site: meter.site }, 'usage derivation failed; it is re-derived when the meter next reads late');
         }
       }
-      if (!lines.length) continue;
-      try {
-        await this.sink.write(lines);
-        this.counters.points += lines.length;
-      } catch (err) {
-        this.counters.errors++;
-        this.log.error({ err, points: lines.length }, 'usage points refused by InfluxDB');
+      // In slices, so the ingest path's own writes (and acks) are not queued behind a long backfill.
+      for (let i = 0; i < lines.length; i += WRITE_SLICE) {
+        const slice = lines.slice(i, i + WRITE_SLICE);
+        try {
+          await this.sink.write(slice);
+          this.counters.points += slice.length;
+        } catch (err) {
+          this.counters.errors++;
+          this.log.error({ err, points: slice.length }, 'usage points refused by InfluxDB');
+        }
       }
       this.scheduleSave();
     }
@@ -174,7 +179,7 @@ export class UsageService {
 
   /** 15-minute points for the touched buckets, plus the hours and local days they fall in, summed from `known`. */
   private finish(key: string, meter: KnownMeter, counter: CounterState, replacements: readonly Replacement[], touched: [number, number][], known: Map<number, number>): string[] {
-    const tags = { ...meter, site: meter.site };
+    const tags = usageSeries(meter);
     const lines = touched.map(([b, v]) => usageLine(USAGE_15M, tags, b, v));
     const hours = new Map<number, number>();
     const days = new Map<number, number>();

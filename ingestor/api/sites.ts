@@ -1,0 +1,49 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { Id, ZmError } from '../../core/index.ts';
+import { findSite } from '../registry/lookup.ts';
+import type { Registry } from '../registry/schema.ts';
+import type { ReportingContext } from './reporting-context.ts';
+
+export const SiteParams = z.object({ site: Id });
+
+/** The registry, or 404 when the ingestor runs without one. */
+export function requireRegistry(ctx: ReportingContext): Registry {
+  if (!ctx.registry) throw new ZmError('ERR_NOT_FOUND', 'no site registry is configured (config: registry)');
+  return ctx.registry;
+}
+
+export function requireSite(ctx: ReportingContext, site: string) {
+  const found = findSite(requireRegistry(ctx), site);
+  if (!found) throw new ZmError('ERR_NOT_FOUND', `the registry has no site "${site}"`);
+  return found;
+}
+
+export const sitesRoutes = (ctx: ReportingContext): FastifyPluginAsync => async (app) => {
+  app.get('/api/v1/sites', async () => {
+    const registry = requireRegistry(ctx);
+    const conflicts = ctx.conflicts?.check() ?? [];
+    return {
+      sites: registry.institutions.flatMap((inst) => inst.sites.map((s) => ({
+        id: s.id, name: s.name ?? null, institution: { id: inst.id, name: inst.name, type: inst.type },
+        utc_offset: s.utcOffset, climate_zone: s.climateZone, grid_region: s.gridRegion, plans: s.plans,
+        conflicts: conflicts.filter((c) => c.site === s.id).length,
+        buildings: s.buildings.map((b) => ({
+          id: b.id, name: b.name ?? null,
+          area: b.area.map((a) => ({ from: a.from, value: a.m2, unit: 'm²' })),
+          headcount: b.headcount.map((h) => ({ year: h.year, value: h.persons, unit: 'person' })),
+          zones: b.zones.map((z) => ({ zone: z.zone, area: z.m2 === undefined ? null : { value: z.m2, unit: 'm²' } })),
+          facilities: b.facilities,
+          supplies: b.supplies,
+          meters: ctx.directory.allMeters().filter((m) => m.site === s.id && m.building === b.id).length,
+        })),
+      }))),
+    };
+  });
+
+  app.get('/api/v1/sites/:site/conflicts', async (req) => {
+    const { site } = SiteParams.parse(req.params);
+    requireSite(ctx, site);
+    return { site, conflicts: (ctx.conflicts?.check() ?? []).filter((c) => c.site === site) };
+  });
+};

@@ -1,0 +1,114 @@
+import { ENERGY_KINDS, ZmError, type EnergyKind } from '../../core/index.ts';
+import { factorTable } from '../registry/factors.ts';
+import { areaFor, findBuilding, findSite, headcountFor } from '../registry/lookup.ts';
+import { plansInForce, type Plan } from '../registry/plans.ts';
+import type { Building, Registry } from '../registry/schema.ts';
+import type { InfluxClient } from '../store/influx.ts';
+import { breakdown, type BreakdownRow } from './breakdown.ts';
+import { addQuantities, type FactorUse, type Measure, type Quantities } from './energy.ts';
+import { computeIndicators, type IndicatorSet } from './intensity.ts';
+import { epochBounds, resolvePeriod, shiftPeriod, type LocalPeriod, type PeriodRequest } from './period.ts';
+import { planProgress, type IndicatorProgress } from './progress.ts';
+import { buildingQuantities, toMeterUsage, type BuildingQuantities } from './quantities.ts';
+import { meterTotals, type MeterTotal } from './usage-source.ts';
+
+export interface PlanResult {
+  plan: string;
+  name: string;
+  baseYear: number;
+  targetYear: number;
+  basePeriod: LocalPeriod;
+  base: IndicatorSet;
+  progress: IndicatorProgress[];
+}
+
+export interface ScopeResult {
+  indicators: IndicatorSet;
+  quantities: Partial<Record<EnergyKind, Measure>>;
+  sources: BuildingQuantities['sources'];
+  plans: PlanResult[];
+  breakdown: { zone: BreakdownRow[]; end_use: BreakdownRow[] };
+}
+
+export interface SiteReport {
+  site: string;
+  name: string | null;
+  period: LocalPeriod;
+  quantityRule: string;
+  total: ScopeResult;
+  buildings: (ScopeResult & { building: string; name: string | null })[];
+  vintages: FactorUse[];
+}
+
+export const QUANTITY_RULE = 'Per building and kind: the sum of its main meters (role main) from the daily rollups; where a building has no main meter of a kind, the sum of its top-level meters of that kind (meters whose parent is not another meter of the same building and kind). The site is the sum of its buildings.';
+
+interface Scope {
+  area: (p: LocalPeriod) => number | undefined;
+  headcount: (p: LocalPeriod) => number | undefined;
+  quantities: (i: number) => Quantities;
+  sources: (i: number) => BuildingQuantities['sources'];
+  rows: (i: number) => MeterTotal[];
+}
+
+const sumDefined = (values: (number | undefined)[]) => (values.some((v) => v === undefined) ? undefined : values.reduce<number>((s, v) => s + v!, 0));
+
+/**
+ * Indicators of a site and each of its buildings for a period, against the base year of every plan
+ * in force (over the same dates), from the daily usage rollups in one InfluxDB request.
+ */
+export async function siteReport(influx: InfluxClient, registry: Registry, siteId: string, req: PeriodRequest, parentOf: (meter: string) => string | undefined, now: number): Promise<SiteReport> {
+  const found = findSite(registry, siteId);
+  if (!found) throw new ZmError('ERR_NOT_FOUND', `the registry has no site "${siteId}"`);
+  const { site } = found;
+  let period: LocalPeriod;
+  try {
+    period = resolvePeriod(req, site.utcOffset, now);
+  } catch (err) {
+    throw new ZmError('ERR_BAD_REQUEST', (err as Error).message);
+  }
+  const plans: Plan[] = plansInForce(findBuilding(registry, siteId, site.buildings[0]!.id)!.plans, period.year);
+  const baseYears = [...new Set(plans.map((p) => p.baseYear))];
+  const periods = [period, ...baseYears.map((y) => shiftPeriod(period, y))];
+  const totals = await meterTotals(influx, siteId, periods.map((p) => epochBounds(p, site.utcOffset)));
+  const perBuilding = totals.map((rows) => buildingQuantities(rows, parentOf));
+  const factors = factorTable(registry.factors);
+  const vintages = new Map<string, FactorUse>();
+
+  const evaluate = (scope: Scope): ScopeResult => {
+    const set = (i: number) => {
+      const p = periods[i]!;
+      const s = computeIndicators({ factors, year: p.year, region: site.gridRegion, quantities: scope.quantities(i), areaM2: scope.area(p), headcount: scope.headcount(p) });
+      for (const v of s.vintages) vintages.set(`${v.id}|${v.via}`, v);
+      return s;
+    };
+    const indicators = set(0);
+    const results: PlanResult[] = plans.map((plan) => {
+      const i = 1 + baseYears.indexOf(plan.baseYear);
+      const base = set(i);
+      return { plan: plan.id, name: plan.name, baseYear: plan.baseYear, targetYear: plan.targetYear, basePeriod: periods[i]!, base, progress: planProgress(plan, base, indicators, period.year) };
+    });
+    const usage = toMeterUsage(scope.rows(0), parentOf);
+    const ctx = { factors, year: period.year, region: site.gridRegion };
+    const q = scope.quantities(0);
+    const quantities = Object.fromEntries(Object.entries(q).map(([k, v]) => [k, { value: v, unit: ENERGY_KINDS[k as EnergyKind]?.unit ?? '' }]));
+    return { indicators, quantities, sources: scope.sources(0), plans: results, breakdown: { zone: breakdown(usage, 'zone', ctx).rows, end_use: breakdown(usage, 'end_use', ctx).rows } };
+  };
+
+  const ofBuilding = (b: Building): Scope => ({
+    area: (p) => areaFor(b, p.from, p.to),
+    headcount: (p) => headcountFor(b, p.from, p.to),
+    quantities: (i) => perBuilding[i]!.get(b.id)?.quantities ?? {},
+    sources: (i) => perBuilding[i]!.get(b.id)?.sources ?? {},
+    rows: (i) => totals[i]!.filter((r) => r.building === b.id),
+  });
+  const buildings = site.buildings.map((b) => ({ building: b.id, name: b.name ?? null, ...evaluate(ofBuilding(b)) }));
+  const scopes = site.buildings.map(ofBuilding);
+  const total = evaluate({
+    area: (p) => sumDefined(scopes.map((s) => s.area(p))),
+    headcount: (p) => sumDefined(scopes.map((s) => s.headcount(p))),
+    quantities: (i) => addQuantities(...scopes.map((s) => s.quantities(i))),
+    sources: () => ({}),
+    rows: (i) => totals[i]!.filter((r) => site.buildings.some((b) => b.id === r.building)),
+  });
+  return { site: siteId, name: site.name ?? null, period, quantityRule: QUANTITY_RULE, total, buildings, vintages: [...vintages.values()] };
+}

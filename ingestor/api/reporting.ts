@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ReportingContext } from './reporting-context.ts';
+import { coverageRoutes } from './coverage.ts';
 import { indicatorsRoutes } from './indicators.ts';
 import { sitesRoutes } from './sites.ts';
 import { usageRoutes } from './usage.ts';
@@ -9,4 +10,5 @@ export const reportingRoutes = (ctx: ReportingContext): FastifyPluginAsync => as
   await app.register(usageRoutes(ctx));
   await app.register(sitesRoutes(ctx));
   await app.register(indicatorsRoutes(ctx));
+  await app.register(coverageRoutes(ctx));
 };

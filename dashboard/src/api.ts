@@ -109,6 +109,30 @@ export interface SiteReport extends ReportScope {
   buildings: (ReportScope & { building: string; name: string | null })[];
 }
 
+export interface CoverageRate {
+  required: number;
+  equipped: number;
+  live: number;
+  rate: Measure;
+  liveRate: Measure;
+}
+
+// /api/v1/sites/:site/coverage (ingestor/api/coverage.ts)
+export interface CoverageReport {
+  site: string;
+  zone: CoverageRate;
+  facility: CoverageRate;
+  buildings: {
+    building: string;
+    name: string | null;
+    zone: CoverageRate;
+    facility: CoverageRate;
+    points: { group: 'zone' | 'facility'; zone?: string; facility?: string; kinds: string[]; required: boolean; meters: string[]; live: string[]; status: 'live' | 'silent' | 'missing'; reason?: string }[];
+    missing: { group: 'zone' | 'facility'; zone: string | null; facility: string | null; kinds: string[]; required: boolean; status: 'live' | 'silent' | 'missing'; reason?: string }[];
+    balance: { parent: string; parentUsage: number; childrenUsage: number; children: string[]; unmetered: Measure; unmeteredShare: Measure }[];
+  }[];
+}
+
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
@@ -131,6 +155,7 @@ export const api = {
     get<{ series: UsageSeries[] }>('/api/v1/usage', { ...q }).then((r) => r.series),
   indicators: (site: string, year: number) =>
     get<SiteReport>(`/api/v1/sites/${encodeURIComponent(site)}/indicators`, { year }),
+  coverage: (site: string) => get<CoverageReport>(`/api/v1/sites/${encodeURIComponent(site)}/coverage`),
   quarantine: (site?: string, limit = 50) =>
     get<{ entries: QuarantineEntry[]; counts: Record<string, number> }>('/api/v1/quarantine', { site, limit }),
 };

@@ -1,7 +1,7 @@
 import { api, openLive, type LiveReading, type MeterInfo } from './api.ts';
 import { $, h } from './dom.ts';
 import { isTextKey, text, type Lang } from './i18n.ts';
-import { loadFlow, loadOverview } from './report.ts';
+import { loadCoverage, loadFlow, loadOverview } from './report.ts';
 import { renderDay, type Point } from './views/day.ts';
 import { renderHealth, type HealthData } from './views/health.ts';
 import { renderCards, renderNow } from './views/live.ts';
@@ -100,13 +100,16 @@ const QUARTER_MS = 15 * 60_000;
 async function refreshReports(): Promise<void> {
   if (!state.site) return;
   const scope = { site: state.site, building: state.building, lang: state.lang };
-  const [overview, flow] = await Promise.allSettled([
+  const [overview, cover, flow] = await Promise.allSettled([
     loadOverview(scope, $('#indicators'), $('#trend')),
+    loadCoverage(scope, $('#coverage-body')),
     loadFlow(scope, [...state.meters.values()], $('#sankey')),
   ]);
-  $('#overview').hidden = !(overview.status === 'fulfilled' && overview.value);
-  $('#coverage').hidden = !(flow.status === 'fulfilled' && flow.value);
-  for (const r of [overview, flow]) if (r.status === 'rejected') console.warn('report refresh failed', r.reason);
+  const ok = (r: PromiseSettledResult<boolean>) => r.status === 'fulfilled' && r.value;
+  $('#overview').hidden = !ok(overview);
+  $('#coverage').hidden = !ok(cover) && !ok(flow);
+  $('#sankey').hidden = !ok(flow);
+  for (const r of [overview, cover, flow]) if (r.status === 'rejected') console.warn('report refresh failed', r.reason);
 }
 
 /** Electric demand over the last day: kWh per 15 minutes × 4 is the mean kW of the interval. */

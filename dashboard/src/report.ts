@@ -1,5 +1,6 @@
 import { api, ApiError, type IndicatorKey, type MeterInfo, type ReportScope, type SiteReport } from './api.ts';
 import type { Lang } from './i18n.ts';
+import { renderCoverage } from './views/coverage.ts';
 import { buildFlow, renderFlow } from './views/flow.ts';
 import { INDICATORS, renderIndicators, renderTrend, type IndicatorCard } from './views/overview.ts';
 
@@ -59,4 +60,14 @@ export async function loadFlow(s: Scope, meters: MeterInfo[], el: HTMLElement): 
   if (!flow.links.length) return false;
   renderFlow(el, flow, 'kWh', s.lang);
   return true;
+}
+
+export async function loadCoverage(s: Scope, el: HTMLElement): Promise<boolean> {
+  try {
+    renderCoverage(el, await api.coverage(s.site), s.building, s.lang);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return false;
+    throw err;
+  }
 }

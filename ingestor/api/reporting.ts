@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ReportingContext } from './reporting-context.ts';
 import { coverageRoutes } from './coverage.ts';
 import { indicatorsRoutes } from './indicators.ts';
+import { reportsRoutes } from './reports.ts';
 import { sitesRoutes } from './sites.ts';
 import { usageRoutes } from './usage.ts';
 
@@ -11,4 +12,5 @@ export const reportingRoutes = (ctx: ReportingContext): FastifyPluginAsync => as
   await app.register(sitesRoutes(ctx));
   await app.register(indicatorsRoutes(ctx));
   await app.register(coverageRoutes(ctx));
+  await app.register(reportsRoutes(ctx));
 };

@@ -1,0 +1,50 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { annualTable, vintageLine } from '../indicators/annual-table.ts';
+import { toCsv } from '../indicators/csv.ts';
+import { monthlyTable } from '../indicators/monthly-table.ts';
+import { siteReport } from '../indicators/site-report.ts';
+import { Year } from './query-params.ts';
+import type { ReportingContext } from './reporting-context.ts';
+import { SiteParams, requireRegistry } from './sites.ts';
+
+export const ReportQuery = z.object({ year: Year, format: z.enum(['csv', 'json']).default('json') });
+
+function sendCsv(reply: FastifyReply, name: string, body: string): string {
+  reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="${name}"`);
+  return body;
+}
+
+export const reportsRoutes = (ctx: ReportingContext): FastifyPluginAsync => async (app) => {
+  app.get('/api/v1/sites/:site/reports/annual', async (req, reply) => {
+    const { site } = SiteParams.parse(req.params);
+    const q = ReportQuery.parse(req.query);
+    const parentOf = (id: string) => ctx.directory.meter(site, id)?.parent;
+    const report = await siteReport(ctx.influx, requireRegistry(ctx), site, { year: q.year }, parentOf, ctx.now());
+    const rows = annualTable(report);
+    if (q.format === 'json') return { site, year: q.year, quantityRule: report.quantityRule, vintages: report.vintages, rows };
+    const plan = report.total.plans[0];
+    return sendCsv(reply, `${site}-${q.year}-annual.csv`, toCsv([
+      `能源资源消费统计表 / Annual energy and resource statistics: site ${site}, year ${q.year}`,
+      plan ? `规划/plan: ${plan.name} (${plan.plan}), 基准年/base year ${plan.baseYear}, 目标年/target year ${plan.targetYear}` : '规划/plan: none in force',
+      ...report.vintages.map((v) => `折标系数与排放因子/factor vintage: ${vintageLine(v)}`),
+      '下降率、目标、完成率为比例 (0.05 = 5%) / decline, target and achieved are fractions',
+    ], [
+      '范围/scope', '建筑/building', '指标/key', '名称/name_zh', 'name_en', '单位/unit', '本期/value',
+      '基准年/base_year', '基准值/base_value', '下降率/decline', '目标/target', '完成率/achieved',
+    ], rows.map((r) => [r.scope, r.building, r.key, r.zh, r.en, r.unit, r.value, r.base_year, r.base_value, r.decline, r.target, r.achieved])));
+  });
+
+  app.get('/api/v1/sites/:site/reports/monthly', async (req, reply) => {
+    const { site } = SiteParams.parse(req.params);
+    const q = ReportQuery.parse(req.query);
+    const parentOf = (id: string) => ctx.directory.meter(site, id)?.parent;
+    const table = await monthlyTable(ctx.influx, requireRegistry(ctx), site, q.year, parentOf);
+    if (q.format === 'json') return table;
+    return sendCsv(reply, `${site}-${q.year}-monthly.csv`, toCsv([
+      `月度能耗统计 / Monthly energy by building and kind: site ${site}, year ${q.year}`,
+      ...table.vintages.map((v) => `折标系数与排放因子/factor vintage: ${vintageLine(v)}`),
+    ], ['月份/month', '建筑/building', '能源种类/kind', '用量/quantity', '单位/unit', '综合能耗/energy (kgce)', '碳排放/CO2 (kgCO2)'],
+    table.rows.map((r) => [r.month, r.building, r.kind, r.quantity, r.unit, r.energy_kgce, r.co2_kg])));
+  });
+};

@@ -1,0 +1,58 @@
+import { ENERGY_KINDS, ZmError, type EnergyKind } from '../../core/index.ts';
+import { factorTable, type Carrier } from '../registry/factors.ts';
+import { findSite } from '../registry/lookup.ts';
+import type { Registry } from '../registry/schema.ts';
+import type { InfluxClient } from '../store/influx.ts';
+import { totals, type FactorUse } from './energy.ts';
+import { epochBounds, type LocalPeriod } from './period.ts';
+import { buildingQuantities } from './quantities.ts';
+import { meterTotals } from './usage-source.ts';
+
+export interface MonthlyRow {
+  month: string;
+  building: string;
+  kind: EnergyKind;
+  quantity: number;
+  unit: string;
+  /** Standard coal of the quantity, null for water. */
+  energy_kgce: number | null;
+  co2_kg: number | null;
+}
+
+export interface MonthlyTable {
+  site: string;
+  year: number;
+  rows: MonthlyRow[];
+  vintages: FactorUse[];
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** Per local month, per building and kind: the quantity (same rule as the indicators), its kgce and CO₂. */
+export async function monthlyTable(influx: InfluxClient, registry: Registry, siteId: string, year: number, parentOf: (meter: string) => string | undefined): Promise<MonthlyTable> {
+  const found = findSite(registry, siteId);
+  if (!found) throw new ZmError('ERR_NOT_FOUND', `the registry has no site "${siteId}"`);
+  const { site } = found;
+  const months: LocalPeriod[] = Array.from({ length: 12 }, (_, i) => ({
+    from: `${year}-${pad(i + 1)}-01`, to: i === 11 ? `${year + 1}-01-01` : `${year}-${pad(i + 2)}-01`, year, months: null,
+  }));
+  const all = await meterTotals(influx, siteId, months.map((m) => epochBounds(m, site.utcOffset)));
+  const factors = factorTable(registry.factors);
+  const vintages = new Map<string, FactorUse>();
+  const rows: MonthlyRow[] = [];
+  all.forEach((meterRows, i) => {
+    for (const [building, q] of buildingQuantities(meterRows, parentOf)) {
+      for (const [carrier, quantity] of Object.entries(q.quantities) as [Carrier, number][]) {
+        const t = totals({ [carrier]: quantity }, { factors, year, region: site.gridRegion });
+        for (const v of t.vintages) vintages.set(v.id, v);
+        const water = carrier === 'water';
+        rows.push({
+          month: months[i]!.from.slice(0, 7), building, kind: carrier as EnergyKind, quantity, unit: ENERGY_KINDS[carrier as EnergyKind].unit,
+          energy_kgce: water ? null : t.energy_kgce.value, co2_kg: water ? null : t.co2_kg.value,
+        });
+      }
+    }
+  });
+  rows.sort((a, b) => a.month.localeCompare(b.month) || a.building.localeCompare(b.building) || a.kind.localeCompare(b.kind));
+  return { site: siteId, year, rows, vintages: [...vintages.values()] };
+}

@@ -102,8 +102,9 @@ export interface ReportScope {
   plans: { plan: string; name: string; baseYear: number; targetYear: number; progress: IndicatorProgress[] }[];
 }
 
-export interface SiteReport extends ReportScope {
+export interface SiteReport {
   site: string;
+  total: ReportScope;
   name: string | null;
   period: { from: string; to: string; year: number; months: number | null };
   buildings: (ReportScope & { building: string; name: string | null })[];

@@ -108,7 +108,7 @@ async function refreshReports(): Promise<void> {
   const ok = (r: PromiseSettledResult<boolean>) => r.status === 'fulfilled' && r.value;
   $('#overview').hidden = !ok(overview);
   $('#coverage').hidden = !ok(cover) && !ok(flow);
-  $('#sankey').hidden = !ok(flow);
+  $('#sankey').hidden = $('#sankey-title').hidden = !ok(flow);
   for (const r of [overview, cover, flow]) if (r.status === 'rejected') console.warn('report refresh failed', r.reason);
 }
 

@@ -7,7 +7,7 @@ import { INDICATORS, renderIndicators, renderTrend, type IndicatorCard } from '.
 export interface Scope { site: string; building: string; lang: Lang }
 
 const scopeOf = (r: SiteReport, building: string): ReportScope | undefined =>
-  building ? r.buildings.find((b) => b.building === building) : r;
+  building ? r.buildings.find((b) => b.building === building) : r.total;
 
 /** The cards read the first plan in force; without a plan they still show the current value. */
 export function cardsOf(scope: ReportScope): IndicatorCard[] {
@@ -39,7 +39,7 @@ export async function loadOverview(s: Scope, cardsEl: HTMLElement, trendEl: HTML
     if (err instanceof ApiError && err.status === 404) return false;
     throw err;
   }
-  const scope = scopeOf(now, s.building) ?? now;
+  const scope = scopeOf(now, s.building) ?? now.total;
   renderIndicators(cardsEl, cardsOf(scope), now.period.year, s.lang);
   performance.mark('zm:cards');
   const baseYear = scope.plans[0]?.baseYear ?? year - 5;

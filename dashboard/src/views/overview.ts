@@ -48,7 +48,7 @@ export function renderIndicators(root: HTMLElement, cards: IndicatorCard[], year
   root.replaceChildren(...(cards.length ? cards.map((c) => card(c, year, lang)) : [h('p', { class: 'muted' }, text('noData', lang))]));
 }
 
-/** Each indicator as a share of its base-year value (base = 100), so four units fit one axis. */
+/** Each indicator indexed to its first year (= 100), so four units fit one axis. */
 export function renderTrend(el: HTMLElement, years: number[], series: Record<IndicatorKey, (number | null)[]>, lang: Lang): void {
   draw(el, {
     animation: false,
@@ -57,10 +57,11 @@ export function renderTrend(el: HTMLElement, years: number[], series: Record<Ind
     legend: { top: 0, type: 'scroll' },
     tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (v === null || v === undefined ? '—' : num(Number(v), lang, 1)) },
     xAxis: { type: 'category', data: years.map(String) },
-    yAxis: { type: 'value', scale: true, name: lang === 'zh' ? '基准年=100' : 'base year = 100', nameGap: 10 },
+    yAxis: { type: 'value', scale: true, name: lang === 'zh' ? '首年=100' : 'first year = 100', nameGap: 10 },
     series: INDICATORS.map((k) => {
       const vals = series[k];
-      const base = vals[0];
+      // The base year may predate the data: index to the first year that has a value.
+      const base = vals.find((v) => v !== null && v > 0);
       return { type: 'line', name: text(k, lang), connectNulls: true, data: vals.map((v) => (v === null || !base ? null : (100 * v) / base)) };
     }),
   });

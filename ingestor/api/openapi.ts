@@ -5,6 +5,9 @@ import {
   MetersResponse, NoQuery, QuarantineQuery, QuarantineResponse, SiteParams, SiteQuery,
 } from './schemas.ts';
 import { UsageQuery } from './usage.ts';
+import { IndicatorsQuery } from './indicators.ts';
+import { CoverageQuery } from './coverage.ts';
+import { ReportQuery } from './reports.ts';
 
 /** One documented route. `path` is written as fastify writes it (`/sites/:site`). */
 export interface RouteDoc {
@@ -22,13 +25,6 @@ export interface RouteDoc {
   write?: boolean;
 }
 
-// Routes whose query schemas are not exported yet are described here; the test that compares
-// this list with the registered routes keeps it whole.
-const PeriodQuery = z.object({
-  year: z.coerce.number().int().min(2000).max(2100).optional(),
-  ytd: z.coerce.boolean().optional(),
-});
-
 /** Every route of the API. Add yours here when you add a route plugin. */
 export const routeDocs: RouteDoc[] = [
   { method: 'get', path: '/healthz', tag: 'health', summary: 'Liveness and InfluxDB reachability (503 when InfluxDB is down)', query: NoQuery, response: Health },
@@ -45,9 +41,11 @@ export const routeDocs: RouteDoc[] = [
   { method: 'get', path: '/api/v1/quarantine', tag: 'ingest', summary: 'Quarantined batches and readings with their reasons, newest first', query: QuarantineQuery, response: QuarantineResponse },
   { method: 'get', path: '/api/v1/usage', tag: 'usage', summary: 'Interval usage derived from meter counters', query: UsageQuery },
   { method: 'get', path: '/api/v1/sites', tag: 'sites', summary: 'Sites and their buildings', query: NoQuery },
-  { method: 'get', path: '/api/v1/sites/:site/indicators', tag: 'sites', summary: 'Per-area, per-capita and carbon indicators against baseline and targets', params: SiteParams, query: PeriodQuery },
+  { method: 'get', path: '/api/v1/sites/:site/indicators', tag: 'sites', summary: 'Per-area, per-capita and carbon indicators against baseline and targets', params: SiteParams, query: IndicatorsQuery },
   { method: 'get', path: '/api/v1/sites/:site/conflicts', tag: 'sites', summary: 'Where gateway manifests disagree with the site registry', params: SiteParams, query: NoQuery },
-  { method: 'get', path: '/api/v1/sites/:site/coverage', tag: 'sites', summary: 'Metering coverage (分区/分项计量器具配备率) and energy balance', params: SiteParams, query: NoQuery },
+  { method: 'get', path: '/api/v1/sites/:site/coverage', tag: 'sites', summary: 'Metering coverage (分区/分项计量器具配备率) and energy balance', params: SiteParams, query: CoverageQuery },
+  { method: 'get', path: '/api/v1/sites/:site/reports/annual', tag: 'reports', summary: 'Annual statistics table per building and site, JSON or CSV (UTF-8 with BOM)', params: SiteParams, query: ReportQuery },
+  { method: 'get', path: '/api/v1/sites/:site/reports/monthly', tag: 'reports', summary: 'Monthly quantities per building and kind with kgce and CO2, JSON or CSV (UTF-8 with BOM)', params: SiteParams, query: ReportQuery },
 ];
 
 type JsonSchema = Record<string, unknown>;

@@ -55,7 +55,8 @@ describe('gateway uplink', () => {
     expect(got.values.energy_import_kwh).toBeCloseTo(1000, 1);
     // The retained manifest told the ingestor about the meter before the first batch.
     expect((await gateways(ing)).find((g) => g.gateway === 'gw-tls')).toMatchObject({ online: true, meters: 1 });
-    expect(gw.gateway.journal.stats().ackedSeq).toBeGreaterThan(0);
+    // InfluxDB has the reading before the ack has crossed back to the gateway: wait for the ack.
+    await waitFor(() => (gw.gateway.journal.stats().ackedSeq > 0 ? true : undefined), { what: 'the ack of a TLS batch' });
 
     const bad = await startTestGateway(partial('gw-untrusting', { url }));
     open.push(bad);

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, Reading } from '../../core/index.ts';
-import { connectCounterGateway, type CounterGateway } from '../support/counter-gateway.ts';
+import { connectCounterGateway, counterReadings, localDays, type CounterGateway } from '../support/counter-gateway.ts';
 import { startTestIngestor, tempDir, type TestIngestor } from '../support/harness.ts';
 
 // A registry and a year of daily counter readings for 2020 (the 14th plan's base) and 2024, sent as
@@ -29,9 +29,6 @@ institutions:
             zones: [{ zone: administrative }]
             supplies: [electricity]
 `;
-const H = 3_600_000;
-const DAY = 24 * H;
-const localMidnight = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) - 8 * H;
 
 type Spec = Manifest['meters'][number];
 const spec = (id: string, building: string, kind: Spec['kind'], extra: Partial<Spec>): Spec => ({
@@ -51,18 +48,9 @@ const metersOf = (y: 2020 | 2024): Spec[] => [
 ];
 
 /** One reading per meter at every local midnight of the year and the next year's first. */
-function yearOfReadings(y: 2020 | 2024): Reading[] {
-  const out: Reading[] = [];
-  const days = Math.round((localMidnight(y + 1, 1, 1) - localMidnight(y, 1, 1)) / DAY);
-  for (let d = 0; d <= days; d++) {
-    const ts = localMidnight(y, 1, 1) + d * DAY;
-    for (const [m, perDay] of Object.entries(PER_DAY[y])) {
-      const field = m === 'a-water' ? 'volume_m3' : 'energy_import_kwh';
-      out.push({ meter: `${m}-${y}`, ts, values: { [field]: 10_000 + perDay * d } });
-    }
-  }
-  return out;
-}
+const yearOfReadings = (y: 2020 | 2024): Reading[] => counterReadings(localDays(y), Object.entries(PER_DAY[y]).map(([m, perDay]) => ({
+  meter: `${m}-${y}`, measurement: m === 'a-water' ? 'volume_m3' : 'energy_import_kwh', start: 10_000, usage: () => perDay,
+})));
 
 interface M { value: number | null; unit: string }
 type Set = Record<string, M> & { vintages: { id: string; type: string; carrier: string; via: string }[] };

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '../../core/index.ts';
-import { connectCounterGateway, type CounterGateway } from '../support/counter-gateway.ts';
+import { connectCounterGateway, counterReadings, localMonthStarts, type CounterGateway } from '../support/counter-gateway.ts';
 import { startTestIngestor, tempDir, type TestIngestor } from '../support/harness.ts';
 
 // Monthly counter readings for 2020 and 2024 through MQTT, then the annual and monthly CSV reports.
@@ -21,23 +21,14 @@ institutions:
             zones: [{ zone: administrative }]
             supplies: [electricity, water]
 `;
-const H = 3_600_000;
-const monthStart = (y: number, m: number) => Date.UTC(y, m - 1, 1) - 8 * H; // local midnight, UTC+8
 // Usage in month m: electricity k·m kWh, water j·m m³.
 const RATE = { 2020: { kwh: 1100, m3: 12 }, 2024: { kwh: 1000, m3: 10 } } as const;
 const yearTotal = (per: number) => per * 78; // Σ m for m = 1..12
 
-function readings(y: 2020 | 2024): Reading[] {
-  const out: Reading[] = [];
-  let kwh = 5000, m3 = 300;
-  for (let m = 1; m <= 13; m++) {
-    const ts = m === 13 ? monthStart(y + 1, 1) : monthStart(y, m);
-    out.push({ meter: `e-${y}`, ts, values: { energy_import_kwh: kwh } }, { meter: `w-${y}`, ts, values: { volume_m3: m3 } });
-    kwh += RATE[y].kwh * m;
-    m3 += RATE[y].m3 * m;
-  }
-  return out;
-}
+const readings = (y: 2020 | 2024): Reading[] => counterReadings(localMonthStarts(y), [
+  { meter: `e-${y}`, measurement: 'energy_import_kwh', start: 5000, usage: (i) => RATE[y].kwh * (i + 1) },
+  { meter: `w-${y}`, measurement: 'volume_m3', start: 300, usage: (i) => RATE[y].m3 * (i + 1) },
+]);
 
 /** RFC 4180 rows of a CSV body, after its BOM and `#` comment lines. */
 function parseCsv(body: string): { comments: string[]; rows: string[][] } {

@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { WIRE_VERSION, topics, type Ack, type Manifest, type Reading } from '../../core/index.ts';
+import { WIRE_VERSION, topics, type Ack, type Manifest, type MeasurementKey, type Reading } from '../../core/index.ts';
 
 /**
  * A gateway reduced to what usage tests need: publish a manifest, publish a batch and wait for its
@@ -39,4 +39,37 @@ export async function connectCounterGateway(url: string, site: string, gateway: 
       await client.endAsync();
     },
   };
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Local midnights of every day of `year` and of the next year's first day (UTC+8 unless told). */
+export function localDays(year: number, utcOffsetHours = 8): number[] {
+  const out: number[] = [];
+  for (let t = Date.UTC(year, 0, 1); t <= Date.UTC(year + 1, 0, 1); t += 24 * HOUR_MS) out.push(t - utcOffsetHours * HOUR_MS);
+  return out;
+}
+
+/** Local starts of the twelve months of `year` and of the next year's January (UTC+8 unless told). */
+export function localMonthStarts(year: number, utcOffsetHours = 8): number[] {
+  return Array.from({ length: 13 }, (_, m) => Date.UTC(year, m, 1) - utcOffsetHours * HOUR_MS);
+}
+
+export interface CounterSpec {
+  meter: string;
+  measurement: MeasurementKey;
+  /** Counter value at the first time. */
+  start: number;
+  /** What the counter gains between times[i] and times[i + 1]. */
+  usage: (i: number) => number;
+}
+
+/** One reading per counter at each of `times` (ascending), counters advancing by their usage. */
+export function counterReadings(times: readonly number[], counters: readonly CounterSpec[]): Reading[] {
+  const value = counters.map((c) => c.start);
+  return times.flatMap((ts, i) => counters.map((c, k) => {
+    const r: Reading = { meter: c.meter, ts, values: { [c.measurement]: value[k]! } };
+    value[k]! += c.usage(i);
+    return r;
+  }));
 }

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   'ingestor run': () => import('./commands/ingestor-run.ts'),
   'ingestor hash-password': () => import('./commands/ingestor-hash-password.ts'),
   'sim meter': () => import('./commands/sim-meter.ts'),
+  'sim building': () => import('./commands/sim-building.ts'),
   'sim backfill': () => import('./commands/sim-backfill.ts'),
   demo: () => import('./commands/demo.ts'),
 };

@@ -46,24 +46,32 @@ export const SiteMeterSchema = z.object({
 });
 export type SiteMeter = z.infer<typeof SiteMeterSchema>;
 
+/**
+ * What can go wrong with a meter of a building. The first six act on each request to the meter
+ * (see simulators/meter/faults.ts); `stuck`, `rollover` and `replace` act on its counters;
+ * `link_drop` closes the whole endpoint the meter is on (listener and connections) until cleared.
+ */
+export const BuildingFaultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('silent'), times: z.number().int().min(1).optional() }),
+  z.object({ kind: z.literal('delay'), ms: z.number().int().min(1), times: z.number().int().min(1).optional() }),
+  z.object({ kind: z.literal('bad_crc'), times: z.number().int().min(1).optional() }),
+  z.object({ kind: z.literal('garbage'), length: z.number().int().min(1).max(256).optional(), times: z.number().int().min(1).optional() }),
+  z.object({ kind: z.literal('exception'), code: z.number().int().min(1).max(255), times: z.number().int().min(1).optional() }),
+  z.object({ kind: z.literal('disconnect'), times: z.number().int().min(1).optional() }),
+  z.object({ kind: z.literal('stuck') }),
+  z.object({ kind: z.literal('rollover'), before: z.number().positive().default(1) }),
+  z.object({ kind: z.literal('replace'), newFirst: z.number().min(0).default(0) }),
+  z.object({ kind: z.literal('link_drop') }),
+]);
+export type BuildingFault = z.infer<typeof BuildingFaultSchema>;
+
 export const FaultSpecSchema = z.object({
   meter: Id,
-  /** Minutes after the simulator starts. */
+  /** Simulated minutes after the simulator starts, on the building's clock (accelerated or not). */
   atMin: z.number().min(0),
-  /** How long it lasts; omit for one that stays (or is instantaneous, like a replacement). */
+  /** How long it lasts, in simulated minutes; omit for one that stays (or is instantaneous, like a replacement). */
   forMin: z.number().positive().optional(),
-  fault: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('silent') }),
-    z.object({ kind: z.literal('delay'), ms: z.number().int().min(1) }),
-    z.object({ kind: z.literal('bad_crc') }),
-    z.object({ kind: z.literal('garbage'), length: z.number().int().min(1).max(256).optional() }),
-    z.object({ kind: z.literal('exception'), code: z.number().int().min(1).max(255) }),
-    z.object({ kind: z.literal('disconnect') }),
-    z.object({ kind: z.literal('stuck') }),
-    z.object({ kind: z.literal('rollover'), before: z.number().positive().default(1) }),
-    z.object({ kind: z.literal('replace'), newFirst: z.number().min(0).default(0) }),
-    z.object({ kind: z.literal('link_drop') }),
-  ]),
+  fault: BuildingFaultSchema,
 });
 export type FaultSpec = z.infer<typeof FaultSpecSchema>;
 

@@ -16,6 +16,51 @@ export interface ReadLimits {
 const MIN_CHUNK = 64 * 1024;
 const MAX_CHUNK = 4 * 1024 * 1024;
 
+/** Called for each sound frame; returns true to stop the scan. */
+type Visit = (seq: number, view: Buffer, at: number, bodyLen: number) => boolean;
+
+type ChunkEnd =
+  | { kind: 'stopped' }
+  | { kind: 'bad'; offset: number; reason: string }
+  // `consumed` bytes of the chunk were whole frames (or skipped ranges); read on from there.
+  | { kind: 'more'; consumed: number };
+
+/**
+ * Walks the frames of one chunk of `seg` read from file offset `off`, honouring the ranges that
+ * recovery marked to skip. Both the async read path and the sync stats path use it, so a torn
+ * or skipped range is treated the same way wherever records are read.
+ */
+function scanChunk(seg: Segment, view: Buffer, off: number, visit: Visit): ChunkEnd {
+  let p = 0;
+  while (p < view.length) {
+    const skip = seg.skips.get(off + p);
+    if (skip !== undefined) {
+      p = skip - off;
+      continue;
+    }
+    const f = checkFrame(view, p);
+    if (f.kind === 'short') break;
+    if (f.kind === 'bad') return { kind: 'bad', offset: off + p, reason: f.reason };
+    if (visit(f.seq, view, p, f.bodyLen)) return { kind: 'stopped' };
+    p += HEADER_BYTES + f.bodyLen;
+  }
+  return { kind: 'more', consumed: p };
+}
+
+/**
+ * When a chunk held not even one whole frame, the frame at its start is larger than the buffer:
+ * a buffer that fits it, or null when there is nothing more to read (a torn tail).
+ */
+function grownFor(view: Buffer, buf: Buffer): Buffer<ArrayBuffer> | null {
+  if (view.length < HEADER_BYTES) return null;
+  const need = HEADER_BYTES + view.readUInt32LE(0);
+  return need > buf.length ? Buffer.allocUnsafe(need) : null;
+}
+
+function recordAt(seq: number, view: Buffer, at: number, bodyLen: number): JournalRecord {
+  return { seq, reading: JSON.parse(view.toString('utf8', at + HEADER_BYTES, at + HEADER_BYTES + bodyLen)) as Reading };
+}
+
 /**
  * Appends records of `seg` within `lim` to `out`, reading big chunks and parsing frames in the
  * buffer. `acc.bytes` carries the body bytes already taken across segments. Returns true when a
@@ -30,6 +75,15 @@ export async function readSegment(seg: Segment, lim: ReadLimits, out: JournalRec
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
+  let limitReached = false;
+  const visit: Visit = (seq, view, at, bodyLen) => {
+    if (seq > lim.toSeq) return (limitReached = true);
+    if (seq < lim.fromSeq) return false;
+    if (out.length > 0 && acc.bytes + bodyLen > lim.maxBytes) return (limitReached = true);
+    out.push(recordAt(seq, view, at, bodyLen));
+    acc.bytes += bodyLen;
+    return (limitReached = out.length >= lim.maxRecords || acc.bytes >= lim.maxBytes);
+  };
   try {
     const end = seg.end;
     let off = seg.offsetFor(lim.fromSeq);
@@ -39,39 +93,20 @@ export async function readSegment(seg: Segment, lim: ReadLimits, out: JournalRec
       const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - off), off);
       if (bytesRead === 0) return false;
       const view = buf.subarray(0, bytesRead);
-      let p = 0;
-      while (p < view.length) {
-        const skip = seg.skips.get(off + p);
-        if (skip !== undefined) {
-          p = skip - off;
-          continue;
-        }
-        const f = checkFrame(view, p);
-        if (f.kind === 'short') break;
-        if (f.kind === 'bad') {
-          // Damaged after it was checked at open (media fault): give up on the rest of this segment.
-          log.error({ segment: seg.name, offset: off + p, reason: f.reason }, 'journal frame unreadable; skipping rest of segment');
-          return false;
-        }
-        if (f.seq > lim.toSeq) return true;
-        if (f.seq >= lim.fromSeq) {
-          if (out.length > 0 && acc.bytes + f.bodyLen > lim.maxBytes) return true;
-          const body = view.toString('utf8', p + HEADER_BYTES, p + HEADER_BYTES + f.bodyLen);
-          out.push({ seq: f.seq, reading: JSON.parse(body) as Reading });
-          acc.bytes += f.bodyLen;
-          if (out.length >= lim.maxRecords || acc.bytes >= lim.maxBytes) return true;
-        }
-        p += HEADER_BYTES + f.bodyLen;
+      const r = scanChunk(seg, view, off, visit);
+      if (r.kind === 'stopped') return limitReached;
+      if (r.kind === 'bad') {
+        // Damaged after it was checked at open (media fault): give up on the rest of this segment.
+        log.error({ segment: seg.name, offset: r.offset, reason: r.reason }, 'journal frame unreadable; skipping rest of segment');
+        return false;
       }
-      if (p === 0) {
-        // A single frame larger than the buffer: grow to fit it and read again.
-        if (view.length < HEADER_BYTES) return false;
-        const need = HEADER_BYTES + view.readUInt32LE(0);
-        if (need <= buf.length) return false;
-        buf = Buffer.allocUnsafe(need);
+      if (r.consumed === 0) {
+        const bigger = grownFor(view, buf);
+        if (!bigger) return false;
+        buf = bigger;
         continue;
       }
-      off += p;
+      off += r.consumed;
     }
     return false;
   } finally {
@@ -87,33 +122,27 @@ export function readRecordSync(seg: Segment, seq: number): JournalRecord | null 
   } catch {
     return null;
   }
+  let found: JournalRecord | null = null;
+  const visit: Visit = (s, view, at, bodyLen) => {
+    if (s < seq) return false;
+    found = recordAt(s, view, at, bodyLen);
+    return true;
+  };
   try {
     let off = seg.offsetFor(seq);
     let buf = Buffer.allocUnsafe(MIN_CHUNK);
     while (off < seg.end) {
       const view = buf.subarray(0, readSync(fd, buf, 0, Math.min(buf.length, seg.end - off), off));
-      let p = 0;
-      while (p < view.length) {
-        const skip = seg.skips.get(off + p);
-        if (skip !== undefined) {
-          p = skip - off;
-          continue;
-        }
-        const f = checkFrame(view, p);
-        if (f.kind === 'short') break;
-        if (f.kind === 'bad') return null;
-        if (f.seq >= seq) {
-          const body = view.toString('utf8', p + HEADER_BYTES, p + HEADER_BYTES + f.bodyLen);
-          return { seq: f.seq, reading: JSON.parse(body) as Reading };
-        }
-        p += HEADER_BYTES + f.bodyLen;
-      }
-      if (p === 0) {
-        if (view.length < HEADER_BYTES || HEADER_BYTES + view.readUInt32LE(0) <= buf.length) return null;
-        buf = Buffer.allocUnsafe(HEADER_BYTES + view.readUInt32LE(0));
+      const r = scanChunk(seg, view, off, visit);
+      if (r.kind === 'stopped') return found;
+      if (r.kind === 'bad') return null;
+      if (r.consumed === 0) {
+        const bigger = grownFor(view, buf);
+        if (!bigger) return null;
+        buf = bigger;
         continue;
       }
-      off += p;
+      off += r.consumed;
     }
     return null;
   } finally {

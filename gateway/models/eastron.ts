@@ -90,13 +90,19 @@ const sdm72Registers = [
   f('energy_export_kwh', 0x004a), // 30075 Total Export kWh
 ];
 
+// The SDM72 manuals allow fewer parameters per request than the SDM630/SDM120 protocol documents:
+// "Each request for data must be restricted to 30 parameters or less" (SDM72D-M manual V1.5), and
+// the SDM72DM-V2 manual says the same (quoted in esphome/issues#4627, where an 80-register read of
+// an SDM72DM got no answer while smaller reads worked). 30 float parameters are 60 registers.
+const SDM72_LIMITS = { maxRegisters: 60 };
+
 /** Datasheet: Eastron SDM72DM-V2 user manual, Modbus input register table. */
 export const SDM72DM_V2: MeterModel = {
   name: 'SDM72DM-V2',
   vendor: 'Eastron',
   kind: 'electricity',
   datasheet: 'Eastron SDM72DM-V2 User Manual, "Modbus Protocol — Input Registers" (as tabled in mbmd meters/rs485/sdm72v2.go)',
-  limits: EASTRON_LIMITS,
+  limits: SDM72_LIMITS,
   registers: sdm72Registers,
   identify: acHints(sdm72Registers),
 };

@@ -2,7 +2,8 @@ import type { MeterModel } from './types.ts';
 import { block } from './blocks.ts';
 
 // TUF-2000M ultrasonic flow meters (sold as water and energy meters by several makers): holding
-// registers (FC 03); REAL4 and LONG values are sent low word first (CDAB). The manual numbers
+// registers (FC 03); REAL4 and LONG values are sent low word first (CDAB) — a live meter's
+// registers 21–22 read FFC8 FFFF for the documented -56 (gambit-labs/challenge). The manual numbers
 // registers from 1; the wire address is the number − 1. Units are the factory defaults
 // (m³/h, m³ with totalizer multiplier ×1); the LONG totalizer is the integer part only (its
 // fraction is a separate REAL4 at register 0011).

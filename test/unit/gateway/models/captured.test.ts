@@ -11,6 +11,13 @@ function rtuData(frame: string): Buffer {
   return b.subarray(3, b.length - 2);
 }
 
+/** Register values as a tool prints them (one unsigned 16-bit number per register), in wire bytes. */
+function words(...values: number[]): Buffer {
+  const b = Buffer.alloc(values.length * 2);
+  values.forEach((v, i) => b.writeUInt16BE(v, i * 2));
+  return b;
+}
+
 function regOf(model: string, measurement: MeasurementKey): RegisterDef {
   const m = findModel(model);
   const r = m?.registers.find((x) => x.measurement === measurement);
@@ -55,6 +62,17 @@ const CAPTURES: Capture[] = [
     model: 'TUF-2000M', measurement: 'supply_temp_c', data: hex('80 6B 42 12'), expected: 36.625, digits: 3,
     source: 'arivin29/note-rencana TUF2000M-REGISTER-MAP.md, a TUF-2000M on 9600 8N1: "Raw bytes: 80 6B 42 12 … 36.625°C" (temperature T1)',
   },
+  {
+    model: 'TUF-2000M', measurement: 'supply_temp_c', data: words(15568, 16611), expected: 7.101173400878906, digits: 12,
+    source: 'gambit-labs/challenge README.md, live feed of a TUF-2000M ("33:15568 34:16611"): "Register 33-34, Temperature #1/inlet is 7.101173400878906"',
+  },
+];
+
+// gambit-labs/challenge README.md: registers 1–36 of the same live TUF-2000M feed, as printed
+// ("1:7579 … 36:16534"), numbered from 1 as in the manual's register table.
+const TUF_FEED = [
+  7579, 48988, 5064, 48142, 37967, 48877, 63814, 17575, 0, 0, 24224, 15965, 0, 0, 0, 0, 87, 0,
+  9891, 16221, 65480, 65535, 39041, 48994, 0, 0, 0, 0, 144, 0, 48777, 16191, 15568, 16611, 28424, 16534,
 ];
 
 // Models for which no public capture or worked example was found yet. Listed so a new model
@@ -75,6 +93,20 @@ describe('models decode captured register bytes', () => {
     const v = decodeRegister(r, rtuData('01 03 02 7f ff d8 34'), r.address);
     expect(v).toBeCloseTo(32.767, 6);
     expect(v > MEASUREMENTS.power_factor.max).toBe(true);
+  });
+
+  it('TUF-2000M: register N of the manual is wire address N − 1 (a 36-register block of the live feed)', () => {
+    // The feed's clue names registers 33–34 for temperature #1; read as one block from wire
+    // address 0, the model's supply temperature must land on exactly those two words.
+    expect(decodeRegister(regOf('TUF-2000M', 'supply_temp_c'), words(...TUF_FEED), 0)).toBe(7.101173400878906);
+  });
+
+  it('TUF-2000M LONGs are sent low word first: the live feed\'s negative energy accumulator reads −56', () => {
+    // Registers 21–22 = 65480, 65535 (FFC8 FFFF); the README states the value is -56. High word
+    // first would read -3604481. Decoded with the type and order of the model's own LONG
+    // accumulator (volume_m3), so a wrong word order there fails here.
+    const long: RegisterDef = { ...regOf('TUF-2000M', 'volume_m3'), address: 20, scale: 1 };
+    expect(decodeRegister(long, words(...TUF_FEED), 0)).toBe(-56);
   });
 
   it('a block read decodes each register at its offset (SDM630 frame of 2 values)', () => {

@@ -57,6 +57,9 @@ export const DEFAULT_FACTORS: readonly Factor[] = Object.freeze([
   coal('gasoline', 1.4714),
   coal('lpg', 1.7143),
   coal('raw_coal', 0.7143),
+  // The MEE/NBS series begins with data year 2021 (公告2024年第12号), so a 2020 base year takes 2021's
+  // value, flagged later_year. The power-sector reporting notices' figures (0.5703 for 2022) use
+  // another method and are not mixed into this series.
   grid(2021, 'national', 0.5568, MEE(2021)),
   grid(2022, 'national', 0.5366, MEE(2022)),
   grid(2023, 'national', 0.5306, MEE(2023)),

@@ -92,8 +92,9 @@ const sdm72Registers = [
 
 // The SDM72 manuals allow fewer parameters per request than the SDM630/SDM120 protocol documents:
 // "Each request for data must be restricted to 30 parameters or less" (SDM72D-M manual V1.5), and
-// the SDM72DM-V2 manual says the same (quoted in esphome/issues#4627, where an 80-register read of
-// an SDM72DM got no answer while smaller reads worked). 30 float parameters are 60 registers.
+// the SDM72DM-V2 manual says the same (quoted in esphome/issues#4627, where an SDM72DM never
+// answered a reader asking for 80 registers at once but answered smaller reads). 30 float
+// parameters are 60 registers.
 const SDM72_LIMITS = { maxRegisters: 60 };
 
 /** Datasheet: Eastron SDM72DM-V2 user manual, Modbus input register table. */

@@ -91,8 +91,9 @@ describe('a simulated base year and report year reconcile with the truth', () =>
     expect(rel, `${label}: ${actual} against ${expected}`).toBeLessThanOrEqual(TOLERANCE);
   };
 
-  const scopeFigures = (buildings: readonly string[], year: number, grid: number): Figures => {
-    const used = usageIn(truth, localDate(year), localDate(year + 1));
+  /** Figures of some buildings over local months [1, throughMonth] of a year (the whole year by default). */
+  const scopeFigures = (buildings: readonly string[], year: number, grid: number, throughMonth = 12): Figures => {
+    const used = usageIn(truth, localDate(year), throughMonth === 12 ? localDate(year + 1) : localDate(year, throughMonth + 1));
     const q: Record<Kind, number> = { electricity: 0, water: 0, heat: 0 };
     // A building's quantity is what enters it: its top-level meters (the incomer where there is
     // one), never an incomer and its sub-meters together.
@@ -232,6 +233,22 @@ describe('a simulated base year and report year reconcile with the truth', () =>
     }
     expect(cell('building', 'hall', 'heat_quantity')[5]).toBe('kWh');
     close('hall csv heat_quantity', Number(cell('building', 'hall', 'heat_quantity')[6]), scopeFigures(['hall'], YEAR, g).q.heat);
+  });
+
+  it('compares year-to-date with the same months of the base year', async () => {
+    const res = await fetch(`${ing.url}/api/v1/sites/truth/indicators?year=${YEAR}&ytd=true&through=6`);
+    const body = (await res.json()) as Report;
+    const g = GRID_KGCO2_PER_KWH['grid-2021-national']!;
+    const now = scopeFigures(['hall', 'annex'], YEAR, g, 6);
+    const base = scopeFigures(['hall', 'annex'], BASE, g, 6);
+    const plan = body.total.plans.find((p) => p.plan === '14th')!;
+    close('site ytd energy_kgce', body.total.indicators.energy_kgce!.value, now.energy_kgce);
+    close('site ytd base energy_kgce', plan.base.energy_kgce!.value, base.energy_kgce);
+    for (const key of KEYS) {
+      close(`site ytd ${key}`, body.total.indicators[key]!.value, now.ind[key]);
+      close(`site ytd base ${key}`, plan.base[key]!.value, base.ind[key]);
+      close(`site ytd decline ${key}`, plan.progress.find((p) => p.indicator === key)!.decline.value, (base.ind[key] - now.ind[key]) / base.ind[key]);
+    }
   });
 
   it('puts every month of the report year where the local calendar puts it', async () => {

@@ -222,7 +222,8 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
   }
   // Ends one fault without touching others applied to the meter since.
   async function clearOne(id: string, f: BuildingFault, scheduled: boolean): Promise<void> {
-    if (faults.get(id) === f) faults.delete(id);
+    if (faults.get(id) !== f) return;
+    faults.delete(id);
     opts.onFault?.({ meter: id, fault: null, scheduled });
     const sim = meter(id);
     if (f.kind === 'stuck') sim.unstick();

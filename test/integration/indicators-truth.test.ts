@@ -251,6 +251,19 @@ describe('a simulated base year and report year reconcile with the truth', () =>
     }
   });
 
+  it('balances the hall incomer against its sub-meters as the truth does', async () => {
+    const res = await fetch(`${ing.url}/api/v1/sites/truth/coverage?year=${YEAR}`);
+    const body = (await res.json()) as { buildings: { building: string; balance: { parent: string; unmetered: M; unmeteredShare: M }[] }[] };
+    const used = usageIn(truth, localDate(YEAR), localDate(YEAR + 1));
+    const main = used.get('hall-elec')!;
+    const subs = meters.filter((m) => m.parent === 'hall-elec').reduce((s, m) => s + used.get(m.id)!, 0);
+    const row = body.buildings.find((b) => b.building === 'hall')!.balance.find((b) => b.parent === 'hall-elec')!;
+    close('hall balance unmetered', row.unmetered.value, main - subs);
+    close('hall balance unmetered_share', row.unmeteredShare.value, (main - subs) / main);
+    // The site file puts 2% losses on the incomer: 0.02 / 1.02 of what it measures.
+    expect(row.unmeteredShare.value).toBeCloseTo(0.02 / 1.02, 4);
+  });
+
   it('puts every month of the report year where the local calendar puts it', async () => {
     // One local month is about 744 hours: putting the 8 hours between UTC and local midnight in
     // the wrong month moves about 1%, which this catches and the yearly figures cannot.

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../cli/ports.ts';
 import { startPtyPair, type PtyPair } from '../support/pty.ts';
+import { decodeRegister, findModel } from '../../gateway/models/index.ts';
+import { limitsFor, planReads } from '../../gateway/poll/planner.ts';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/zonemeter.js');
@@ -109,6 +111,46 @@ describe('commissioning commands', () => {
     const silent = await run(['gateway', 'read', '--model', 'DTSU666', '--rtu', pty!.a, '--baud', '9600', '--id', '13', '--timeout', '200']);
     expect(silent.code).toBe(1);
     expect(silent.stderr).toMatch(/#13: no response/);
+  });
+
+  /** Decodes `raw` lines the way a contributor's capture is decoded: through the model's own plan. */
+  function decodeRaw(modelName: string, raws: { fc: number; address: number; count: number; data: string }[]): Record<string, number> {
+    const model = findModel(modelName)!;
+    const plan = planReads(model.registers, limitsFor(model));
+    expect(raws.map((r) => [r.fc, r.address, r.count])).toEqual(plan.map((q) => [q.fc, q.address, q.count]));
+    const out: Record<string, number> = {};
+    raws.forEach((r, i) => {
+      const block = Buffer.from(r.data.replace(/\s+/g, ''), 'hex');
+      expect(block.length, `request ${i} data length`).toBe(r.count * 2);
+      for (const def of plan[i]!.registers) out[def.measurement] = decodeRegister(def, block, r.address);
+    });
+    return out;
+  }
+
+  it('gateway read --raw prints each request\'s bytes, and they decode to the values printed', async () => {
+    const r = await run(['gateway', 'read', '--model', 'DTSU666', '--rtu', pty!.a, '--baud', '9600', '--id', '12', '--raw']);
+    expect(r.code, r.stderr).toBe(0);
+    const raws = [...r.stdout.matchAll(/^\s*raw fc=(\d+) start=(\d+) \(0x([0-9A-F]{4})\) count=(\d+) data=([0-9a-f ]+)$/gm)].map((m) => {
+      expect(Number.parseInt(m[3]!, 16)).toBe(Number(m[2]));
+      return { fc: Number(m[1]), address: Number(m[2]), count: Number(m[4]), data: m[5]! };
+    });
+    // DTSU666: the 2006H instantaneous block and the 401EH energy block are two requests.
+    expect(raws.length).toBeGreaterThanOrEqual(2);
+    const decoded = decodeRaw('DTSU666', raws);
+    const printed = Object.fromEntries([...r.stdout.matchAll(/^ {2}([a-z0-9_]+)\s+(-?[0-9.e+-]+)\s+\S+/gm)].map((m) => [m[1]!, Number(m[2])]));
+    expect(Object.keys(printed).sort()).toEqual(Object.keys(decoded).sort());
+    for (const [k, v] of Object.entries(printed)) expect(v, k).toBe(decoded[k]);
+    expect(printed.energy_import_kwh).toBe(777);
+  });
+
+  it('gateway read --json --raw adds the bytes under "raw" and keeps the rest of the shape', async () => {
+    const r = await run(['gateway', 'read', '--model', 'SDM630', '--tcp', `127.0.0.1:${port}`, '--id', '3', '--json', '--raw']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { meter: string; ts: number; values: Record<string, number>; raw: { fc: number; address: number; count: number; data: string }[] };
+    expect(Object.keys(out)).toEqual(['meter', 'ts', 'values', 'raw']);
+    expect(out.raw.every((x) => x.fc === 4)).toBe(true);
+    expect(decodeRaw('SDM630', out.raw)).toEqual(out.values);
+    expect(out.values.energy_import_kwh).toBe(1234.5);
   });
 
   it('gateway check passes the example building and summarises it', async () => {

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { Aedes } from 'aedes';
+import mqtt from 'mqtt';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createModbusLink, type ModbusLink } from '../../gateway/drivers/index.ts';
@@ -252,4 +254,48 @@ describe('zonemeter sim building', () => {
 
     expect(await stopSim(sim)).toBe(0);
   }, 50_000);
+  it('publishes the site\'s MQTT meters to the broker given with --mqtt', async () => {
+    const broker = await Aedes.createBroker();
+    const server = net.createServer(broker.handle);
+    const port = await freePort();
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    const file = path.join(tmp.dir, 'mqtt-site.yaml');
+    // The site names another broker; --mqtt wins.
+    writeFileSync(file, `
+site: mq
+origin: '2026-01-01'
+endpoints: [{ id: plugs, type: mqtt, url: 'mqtt://192.0.2.1:1883', periodS: 0.2 }]
+buildings:
+  - id: hall
+    meters:
+      - { id: plug-1, model: Tasmota, kind: electricity, endpoint: plugs, zone: logistics, endUse: special, facility: canteen, profile: canteen, scale: 2, initial: 42 }
+`);
+    const ctlPort = await freePort();
+    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`);
+    const got: { topic: string; body: string; at: number }[] = [];
+    try {
+      await new Promise<void>((r) => client.once('connect', () => r()));
+      await client.subscribeAsync('tele/+/SENSOR');
+      client.on('message', (topic, payload) => got.push({ topic, body: payload.toString('utf8'), at: Date.now() }));
+      const sim = spawnSim(['-c', file, '--mqtt', `mqtt://127.0.0.1:${port}`, '--control', `127.0.0.1:${ctlPort}`]);
+      await waitFor(() => (/^site mq: 1 meters/m.test(sim.stdout()) ? true : undefined), { timeoutMs: 20_000, what: `start-up: ${sim.stderr()}` });
+      expect(sim.stdout()).toContain(`serving plugs mqtt mqtt://127.0.0.1:${port} (1 meters)`);
+      await waitFor(() => (got.length >= 2 ? true : undefined), { what: 'two telegrams' });
+      const t = JSON.parse(got.at(-1)!.body) as { Time: string; ENERGY: { Total: number; Power: number; Voltage: number } };
+      expect(got.at(-1)!.topic).toBe('tele/plug-1/SENSOR');
+      expect(t.ENERGY.Total).toBeGreaterThan(42);
+      expect(t.Time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+
+      const r = await control(`http://127.0.0.1:${ctlPort}`, '/faults', { meter: 'plug-1', fault: { kind: 'silent' } });
+      expect(r.status).toBe(200);
+      await sleep(300);
+      const n = got.length;
+      await sleep(800);
+      expect(got.length).toBe(n);
+      expect(await stopSim(sim)).toBe(0);
+    } finally {
+      await client.endAsync(true);
+      await new Promise<void>((r) => broker.close(() => server.close(() => r())));
+    }
+  }, 30_000);
 });

@@ -6,7 +6,7 @@ import { IEM3000 } from './schneider.ts';
 import { B23 } from './abb.ts';
 import { DVH4013 } from './dzg.ts';
 import { XINTAI_WATER } from './xintai.ts';
-import { TUF2000M } from './tuf2000.ts';
+import { TUF2000M, TUF2000M_HEAT } from './tuf2000.ts';
 import { CF_ECHO_II } from './itron.ts';
 import { SUPERCAL531 } from './sontex.ts';
 import { guessModels as guessAmong, type ModelGuess, type ReadRegisters } from './identify.ts';
@@ -14,7 +14,7 @@ import { guessModels as guessAmong, type ModelGuess, type ReadRegisters } from '
 export const MODELS: readonly MeterModel[] = [
   SDM630, SDM120, SDM72DM_V2, DTSU666, ADW300, IEM3000, B23, DVH4013,
   XINTAI_WATER, TUF2000M,
-  CF_ECHO_II, SUPERCAL531,
+  TUF2000M_HEAT, CF_ECHO_II, SUPERCAL531,
 ];
 
 const byName = new Map(MODELS.map((m) => [m.name.toLowerCase(), m]));

@@ -1,5 +1,5 @@
 import type { MeterModel } from './types.ts';
-import { block } from './blocks.ts';
+import { GJ_TO_KWH, block } from './blocks.ts';
 
 // TUF-2000M ultrasonic flow meters (sold as water and energy meters by several makers): holding
 // registers (FC 03); REAL4 and LONG values are sent low word first (CDAB) — a live meter's
@@ -24,4 +24,27 @@ export const TUF2000M: MeterModel = {
   kind: 'water',
   datasheet: 'TUF-2000M Ultrasonic Flow Meter User Manual, "MODBUS register table"',
   registers,
+};
+
+// The same meter sold with a pair of clamp-on PT100 sensors as an ultrasonic energy (BTU) meter:
+// one register table serves both uses (the manual: "only one unique register table provided
+// both with flow meter and energy meter"). Energy is read from the LONG integer part; its unit is
+// set by REG 1441 (0 = GJ, the factory setting assumed here) and its multiplier by REG 1440
+// (10^(n−4), assumed n = 4), so the integer counts whole GJ unless the installer changes them.
+const heatRegisters = [
+  f('flow_m3h', 0), // REG 0001-0002 Flow rate, m³/h
+  f('heat_power_kw', 2, GJ_TO_KWH), // REG 0003-0004 Energy flow rate, GJ/h
+  l('volume_m3', 8), // REG 0009-0010 Positive accumulator, m³
+  l('heat_energy_kwh', 16, GJ_TO_KWH), // REG 0017-0018 Positive energy accumulator, GJ
+  f('supply_temp_c', 32), // REG 0033-0034 Temperature #1/inlet, °C
+  f('return_temp_c', 34), // REG 0035-0036 Temperature #2/outlet, °C
+];
+
+/** Datasheet: TUF-2000M user manual, "MODBUS register table" (REG 0001–0036, 1440–1441). */
+export const TUF2000M_HEAT: MeterModel = {
+  name: 'TUF-2000M-Heat',
+  vendor: 'TUF-2000 (various makers)',
+  kind: 'heat',
+  datasheet: 'TUF-2000M Ultrasonic Flow Meter User Manual, "MODBUS register table" (energy meter use: REG 0003, 0017, 0033, 0035; units REG 1440–1441)',
+  registers: heatRegisters,
 };

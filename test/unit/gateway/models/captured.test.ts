@@ -66,6 +66,16 @@ const CAPTURES: Capture[] = [
     model: 'TUF-2000M', measurement: 'supply_temp_c', data: words(15568, 16611), expected: 7.101173400878906, digits: 12,
     source: 'gambit-labs/challenge README.md, live feed of a TUF-2000M ("33:15568 34:16611"): "Register 33-34, Temperature #1/inlet is 7.101173400878906"',
   },
+  // The gambit-labs meter is a TUF-2000M "ultrasonic energy meter" (README, first line): the same
+  // feed checked through the heat model's own table.
+  {
+    model: 'TUF-2000M-Heat', measurement: 'supply_temp_c', data: words(15568, 16611), expected: 7.101173400878906, digits: 12,
+    source: 'gambit-labs/challenge README.md: "TUF-2000M is an ultrasonic energy meter"; feed "33:15568 34:16611", "Register 33-34, Temperature #1/inlet is 7.101173400878906"',
+  },
+  {
+    model: 'TUF-2000M-Heat', measurement: 'supply_temp_c', data: hex('80 6B 42 12'), expected: 36.625, digits: 3,
+    source: 'arivin29/note-rencana TUF2000M-REGISTER-MAP.md: "Raw bytes: 80 6B 42 12 … 36.625°C" (temperature T1)',
+  },
 ];
 
 // gambit-labs/challenge README.md: registers 1–36 of the same live TUF-2000M feed, as printed
@@ -108,6 +118,22 @@ describe('models decode captured register bytes', () => {
     // accumulator (volume_m3), so a wrong word order there fails here.
     const long: RegisterDef = { ...regOf('TUF-2000M', 'volume_m3'), address: 20, scale: 1 };
     expect(decodeRegister(long, words(...TUF_FEED), 0)).toBe(-56);
+  });
+
+  it('TUF-2000M-Heat reads the positive energy accumulator at REG 17: positive − negative = net, as the live feed carries them', () => {
+    // The feed's energy accumulators are integer LONG + REAL4 fraction pairs: positive at 17–20,
+    // negative at 21–24 (stated: −56), net at 29–32. Only a heat-energy register at REG 17 with
+    // the model's type and order makes positive − negative equal the net the meter itself keeps.
+    const feed = words(...TUF_FEED);
+    const energy = regOf('TUF-2000M-Heat', 'heat_energy_kwh');
+    const raw = (address: number) => decodeRegister({ ...energy, address, scale: 1 }, feed, 0);
+    const frac = (address: number) => decodeRegister({ ...regOf('TUF-2000M-Heat', 'flow_m3h'), address }, feed, 0);
+    expect(raw(20)).toBe(-56);
+    const positive = raw(energy.address) + frac(energy.address + 2);
+    const negative = raw(20) + frac(22);
+    const net = raw(28) + frac(30);
+    expect(positive - negative).toBeCloseTo(net, 4);
+    expect(decodeRegister(energy, feed, 0)).toBeCloseTo(raw(16) * 1e6 / 3600, 6);
   });
 
   it('a block read decodes each register at its offset (SDM630 frame of 2 values)', () => {

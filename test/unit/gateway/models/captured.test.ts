@@ -28,12 +28,21 @@ function regOf(model: string, measurement: MeasurementKey): RegisterDef {
 interface Capture {
   model: string;
   measurement: MeasurementKey;
-  /** Register data bytes in wire order, starting at the register's own address. */
+  /** Register data bytes in wire order, starting at the register's own address (or at `start`). */
   data: Buffer;
+  /** Address of the first byte pair in `data`, when a whole `gateway read --raw` block is pasted. */
+  start?: number;
   expected: number;
   digits: number;
   source: string;
 }
+
+// gambit-labs/challenge README.md: registers 1–36 of a live TUF-2000M feed, as printed
+// ("1:7579 … 36:16534"), numbered from 1 as in the manual's register table.
+const TUF_FEED = [
+  7579, 48988, 5064, 48142, 37967, 48877, 63814, 17575, 0, 0, 24224, 15965, 0, 0, 0, 0, 87, 0,
+  9891, 16221, 65480, 65535, 39041, 48994, 0, 0, 0, 0, 144, 0, 48777, 16191, 15568, 16611, 28424, 16534,
+];
 
 // Bytes seen on real lines or printed in a datasheet's worked example — never produced by
 // encodeRegister, so a wrong address, order or scale in a model table shows up here.
@@ -69,8 +78,8 @@ const CAPTURES: Capture[] = [
   // The gambit-labs meter is a TUF-2000M "ultrasonic energy meter" (README, first line): the same
   // feed checked through the heat model's own table.
   {
-    model: 'TUF-2000M-Heat', measurement: 'supply_temp_c', data: words(15568, 16611), expected: 7.101173400878906, digits: 12,
-    source: 'gambit-labs/challenge README.md: "TUF-2000M is an ultrasonic energy meter"; feed "33:15568 34:16611", "Register 33-34, Temperature #1/inlet is 7.101173400878906"',
+    model: 'TUF-2000M-Heat', measurement: 'supply_temp_c', data: words(...TUF_FEED), start: 0, expected: 7.101173400878906, digits: 12,
+    source: 'gambit-labs/challenge README.md: "TUF-2000M is an ultrasonic energy meter"; feed registers 1–36 read as one block, "Register 33-34, Temperature #1/inlet is 7.101173400878906"',
   },
   {
     model: 'TUF-2000M-Heat', measurement: 'supply_temp_c', data: hex('80 6B 42 12'), expected: 36.625, digits: 3,
@@ -78,12 +87,6 @@ const CAPTURES: Capture[] = [
   },
 ];
 
-// gambit-labs/challenge README.md: registers 1–36 of the same live TUF-2000M feed, as printed
-// ("1:7579 … 36:16534"), numbered from 1 as in the manual's register table.
-const TUF_FEED = [
-  7579, 48988, 5064, 48142, 37967, 48877, 63814, 17575, 0, 0, 24224, 15965, 0, 0, 0, 0, 87, 0,
-  9891, 16221, 65480, 65535, 39041, 48994, 0, 0, 0, 0, 144, 0, 48777, 16191, 15568, 16611, 28424, 16534,
-];
 
 // Models for which no public capture or worked example was found yet (docs/meter-models.md says
 // where they were looked for). Listed so a new model cannot slip in without either a capture or
@@ -94,7 +97,7 @@ describe('models decode captured register bytes', () => {
   for (const c of CAPTURES) {
     it(`${c.model} ${c.measurement} = ${c.expected} ${MEASUREMENTS[c.measurement].unit}`, () => {
       const r = regOf(c.model, c.measurement);
-      expect(decodeRegister(r, c.data, r.address)).toBeCloseTo(c.expected, c.digits);
+      expect(decodeRegister(r, c.data, c.start ?? r.address)).toBeCloseTo(c.expected, c.digits);
     });
   }
 

@@ -122,7 +122,7 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
     } else {
       const meters = model.meters.filter((m) => m.spec.endpoint === ep.id);
       link(ep, async () => {
-        const client = await mqtt.connectAsync(ep.url, { username: ep.username, password: ep.password, reconnectPeriod: 1000 });
+        const client = await connectBroker(ep.url, ep.username, ep.password);
         const timer = setInterval(() => publishTasmota(client, meters, sims, clock, site), ep.periodS * 1000);
         return { close: async () => { clearInterval(timer); await client.endAsync(true); } };
       });
@@ -276,6 +276,28 @@ let junk = 0;
 
 // Tasmota's SENSOR telegram: energy in kWh, power in W, local time without an offset. Faults act
 // on each telegram as they act on each Modbus request; MQTT has no CRC, so bad_crc sends garbage.
+const BROKER_WAIT_MS = 10_000;
+
+/**
+ * connectAsync retries forever when nothing listens, so a wrong URL would hang the simulator
+ * without a word; give up after a while with an error that names the broker.
+ */
+async function connectBroker(url: string, username?: string, password?: string): Promise<MqttClient> {
+  const client = mqtt.connect(url, { username, password, reconnectPeriod: 1000, connectTimeout: BROKER_WAIT_MS });
+  let last: Error | undefined;
+  const onError = (err: Error) => { last = err; };
+  client.on('error', onError);
+  const connected = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), BROKER_WAIT_MS);
+    client.once('connect', () => { clearTimeout(timer); resolve(true); });
+  });
+  if (!connected) {
+    await client.endAsync(true);
+    throw new Error(`MQTT broker ${url} not reachable within ${BROKER_WAIT_MS / 1000} s${last ? `: ${last.message}` : ''}`);
+  }
+  return client;
+}
+
 function publishTasmota(client: MqttClient, meters: ModelMeter[], sims: Map<string, SimMeter>, clock: SimClock, site: Site): void {
   for (const m of meters) {
     const sim = sims.get(m.id)!;

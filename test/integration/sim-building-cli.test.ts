@@ -298,4 +298,25 @@ buildings:
       await new Promise<void>((r) => broker.close(() => server.close(() => r())));
     }
   }, 30_000);
+
+  it('exits with an error naming the broker when the MQTT broker cannot be reached', async () => {
+    const port = await freePort(); // nothing listens here
+    const file = path.join(tmp.dir, 'mqtt-down-site.yaml');
+    writeFileSync(file, `
+site: mqdown
+origin: '2026-01-01'
+endpoints: [{ id: plugs, type: mqtt, url: 'mqtt://127.0.0.1:${port}', periodS: 1 }]
+buildings:
+  - id: hall
+    meters:
+      - { id: plug-1, model: Tasmota, kind: electricity, endpoint: plugs, zone: administrative, endUse: lighting_sockets, profile: office, scale: 1 }
+`);
+    const sim = spawnSim(['-c', file]);
+    const timer = setTimeout(() => sim.child.kill('SIGKILL'), 25_000);
+    const code = await sim.exited;
+    clearTimeout(timer);
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(sim.stderr()).toContain(`mqtt://127.0.0.1:${port} not reachable`);
+  }, 30_000);
 });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ZmError } from '../core/index.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -23,6 +24,8 @@ import type { ApiContext } from './api/context.ts';
 import { renderMetrics } from './metrics.ts';
 import { UsageService } from './usage/service.ts';
 import { loadRegistryFile } from './registry/load.ts';
+import type { Registry } from './registry/schema.ts';
+import { parseUtcOffset } from './usage/buckets.ts';
 import { ConflictMonitor } from './registry/monitor.ts';
 import { reportingRoutes } from './api/reporting.ts';
 
@@ -57,6 +60,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   const now = deps.now ?? Date.now;
   // Read before anything starts: a bad registry stops start-up with every problem and its path.
   const registry = config.registry ? loadRegistryFile(config.registry) : null;
+  if (registry) checkRollupOffset(registry, config.registry!, config.utcOffsetHours);
   const influx = new InfluxClient(config.influx);
   // Create the database when InfluxDB is there; when it is not yet, the writer's retries and the
   // ensure below (run again on first successful ping) keep going rather than refusing to start.
@@ -164,4 +168,20 @@ function serveDashboard(http: FastifyInstance, dir: string): void {
     if (!body) return reply.status(404).send({ code: 'ERR_NOT_FOUND', message: 'no such asset' });
     return reply.type(TYPES[path.extname(name)] ?? 'application/octet-stream').header('Cache-Control', 'public, max-age=300').send(body);
   });
+}
+
+/**
+ * The daily rollups cut days at one offset for the whole ingestor, while reports cut years and
+ * months at each site's own offset. Where the two differ every day, month and year of that site
+ * would be off by the difference, so start-up refuses rather than report shifted figures.
+ */
+function checkRollupOffset(registry: Registry, file: string, utcOffsetHours: number): void {
+  const rollupMin = Math.round(utcOffsetHours * 60);
+  const problems: string[] = [];
+  registry.institutions.forEach((inst, a) => inst.sites.forEach((site, b) => {
+    if (parseUtcOffset(site.utcOffset) !== rollupMin) {
+      problems.push(`institutions[${a}].sites[${b}].utcOffset: "${site.utcOffset}" differs from the ingestor's utcOffsetHours ${utcOffsetHours}, which cuts the daily rollups; set both to the site's local offset`);
+    }
+  }));
+  if (problems.length) throw new ZmError('ERR_CONFIG_INVALID', `${file}: ${problems.length} problem(s)`, { details: problems });
 }

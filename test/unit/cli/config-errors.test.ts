@@ -53,6 +53,16 @@ meters:
     expect(missing.stderr).toContain('ENOENT');
   });
 
+  it('refuses a registry site whose UTC offset differs from the one the daily rollups use', async () => {
+    // Days would be cut at +07:00 while reports cut years at +08:00: every figure an hour off.
+    const registry = path.resolve(import.meta.dirname, '../../../ingestor/registry/examples/demo-site.yaml');
+    const file = path.join(tmp.dir, 'offset.yaml');
+    writeFileSync(file, `registry: ${JSON.stringify(registry)}\nutcOffsetHours: 7\n`);
+    const r = await zonemeter('ingestor', 'run', '-c', file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('institutions[0].sites[0].utcOffset: "+08:00" differs from the ingestor\'s utcOffsetHours 7');
+  });
+
   it('lists commands in Chinese when asked', async () => {
     const { stdout } = await run('node', [bin, '--help'], { env: { ...process.env, ZM_LANG: 'zh' } });
     expect(stdout).toContain('用法');

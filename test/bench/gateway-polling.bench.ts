@@ -10,7 +10,7 @@ import { SDM630 } from '../../gateway/models/eastron.ts';
 import { limitsFor, planReads } from '../../gateway/poll/planner.ts';
 import { startNodeRed } from './node-red.ts';
 import { startBenchInfluxd, startBenchIngestor } from './stack.ts';
-import { alive, isMain, measureProcess, printFigures, round, sleep, startChild, ZONEMETER, REPO, type Child, type Figures, type ProcessUsage } from './support.ts';
+import { alive, buildBundle, isMain, measureProcess, printFigures, round, sleep, startChild, ZONEMETER, REPO, type Child, type Figures, type ProcessUsage } from './support.ts';
 
 const WARMUP_MS = 10_000;
 
@@ -64,7 +64,7 @@ async function measureWithSim(pid: number, simPid: number, ms: number): Promise<
 export async function run(meters = 500, seconds = 30): Promise<Figures> {
   const stack = await startBenchInfluxd('zm-bench-polling-');
   const children: Child[] = [];
-  const figures: Figures = { meters, registers_per_meter: SDM630.registers.length, requests_per_meter: planReads(SDM630.registers, limitsFor(SDM630)).length, window_s: seconds };
+  const figures: Figures = { gateway: 'dist/zonemeter.mjs (npm run build); zonemeter_tsx: bin/zonemeter.js', meters, registers_per_meter: SDM630.registers.length, requests_per_meter: planReads(SDM630.registers, limitsFor(SDM630)).length, window_s: seconds };
   try {
     const sim = await startSimProcess(meters);
     children.push(sim.child);
@@ -72,23 +72,30 @@ export async function run(meters = 500, seconds = 30): Promise<Figures> {
     const ingestor = await startBenchIngestor({ dir: stack.dir, influxUrl: stack.influxd.url, database: 'zonemeter', gateways: [['bench', 'gw-1']] });
     children.push(ingestor.child);
 
-    const file = path.join(stack.dir, 'gateway.json');
-    const httpPort = await freePort();
-    writeFileSync(file, JSON.stringify(gatewayConfig({ targets, mqttUrl: ingestor.mqttUrl, password: ingestor.passwords['gw-1']!, journalDir: path.join(stack.dir, 'journal'), httpPort })));
-    const gw = startChild(process.execPath, [ZONEMETER, 'gateway', 'run', '-c', file], { env: { ...process.env, ZM_LOG_LEVEL: 'warn' } });
-    children.push(gw);
-    await sleep(WARMUP_MS);
-    if (!alive(gw)) throw new Error(`gateway exited:\n${gw.tail()}`);
-    const healthUrl = `http://127.0.0.1:${httpPort}`;
-    const reads0 = await gatewayReads(healthUrl);
-    const [zm, zmSim] = await measureWithSim(gw.pid, sim.child.pid, seconds * 1000);
-    const reads = (await gatewayReads(healthUrl)) - reads0;
-    await gw.stop();
+    // The bundle is what a board runs (docs/deploy.md); the sources through tsx, what a clone runs.
+    const bundle = await buildBundle();
+    const variants: [string, string[]][] = [['zonemeter', [bundle]], ['zonemeter_tsx', [ZONEMETER]]];
+    let zm: ProcessUsage | undefined;
+    for (const [name, argv] of variants) {
+      const file = path.join(stack.dir, `${name}.json`);
+      const httpPort = await freePort();
+      writeFileSync(file, JSON.stringify(gatewayConfig({ targets, mqttUrl: ingestor.mqttUrl, password: ingestor.passwords['gw-1']!, journalDir: path.join(stack.dir, `journal-${name}`), httpPort })));
+      const gw = startChild(process.execPath, [...argv, 'gateway', 'run', '-c', file], { env: { ...process.env, ZM_LOG_LEVEL: 'warn' } });
+      children.push(gw);
+      await sleep(WARMUP_MS);
+      if (!alive(gw)) throw new Error(`gateway (${name}) exited:\n${gw.tail()}`);
+      const healthUrl = `http://127.0.0.1:${httpPort}`;
+      const reads0 = await gatewayReads(healthUrl);
+      const [usage, sim_] = await measureWithSim(gw.pid, sim.child.pid, seconds * 1000);
+      const reads = (await gatewayReads(healthUrl)) - reads0;
+      await gw.stop();
+      zm ??= usage;
+      Object.assign(figures, {
+        [`${name}_cpu_pct`]: usage.cpuPct, [`${name}_rss_mb`]: usage.rssMb, [`${name}_rss_max_mb`]: usage.rssMaxMb,
+        [`${name}_reads_per_s`]: round(reads / seconds), [`simulator_cpu_pct_${name}`]: sim_.cpuPct,
+      });
+    }
     await ingestor.close();
-    Object.assign(figures, {
-      zonemeter_cpu_pct: zm.cpuPct, zonemeter_rss_mb: zm.rssMb, zonemeter_rss_max_mb: zm.rssMaxMb,
-      zonemeter_reads_per_s: round(reads / seconds), simulator_cpu_pct_zonemeter: zmSim.cpuPct,
-    });
 
     let nodeRed: Awaited<ReturnType<typeof startNodeRed>> | undefined;
     try {
@@ -102,7 +109,7 @@ export async function run(meters = 500, seconds = 30): Promise<Figures> {
         node_red_cpu_pct: nr.cpuPct, node_red_rss_mb: nr.rssMb, node_red_rss_max_mb: nr.rssMaxMb,
         // The simulator's CPU tells whether Node-RED really asked as often as the gateway did.
         simulator_cpu_pct_node_red: nrSim.cpuPct,
-        ratio_cpu: round(zm.cpuPct / nr.cpuPct, 2), ratio_rss: round(zm.rssMb / nr.rssMb, 2),
+        ratio_cpu: round(zm!.cpuPct / nr.cpuPct, 2), ratio_rss: round(zm!.rssMb / nr.rssMb, 2),
         target: 'ratio_cpu ≤ 1, ratio_rss ≤ 0.33',
       });
     } catch (err) {

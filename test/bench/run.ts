@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark in test/bench in sequence, one table, bench-results.json.
+// `npx tsx test/bench/run.ts --only query,gateway-polling` runs the named ones only.
 // A bench that fails is reported with its error; the others still run.
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -8,9 +9,17 @@ import { REPO, type Figures } from './support.ts';
 
 const BENCHES = ['planning', 'ingest', 'gateway-polling', 'replay', 'query', 'journal-memory', 'gateway-memory'];
 
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? new Set((process.argv[onlyAt + 1] ?? '').split(',').filter(Boolean)) : null;
+const unknown = [...(only ?? [])].filter((n) => !BENCHES.includes(n));
+if (unknown.length || only?.size === 0) {
+  console.error(`--only takes a comma-separated list of: ${BENCHES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+  process.exit(2);
+}
+
 const results: Record<string, Figures | { error: string }> = {};
 const started = Date.now();
-for (const name of BENCHES) {
+for (const name of BENCHES.filter((n) => !only || only.has(n))) {
   const file = path.join(REPO, 'test/bench', `${name}.bench.ts`);
   if (!existsSync(file)) continue;
   console.log(`\n== ${name}`);

@@ -129,3 +129,14 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
+
+export const BUNDLE = path.join(REPO, 'dist/zonemeter.mjs');
+
+/** Runs `npm run build` (scripts/build.sh) so a bench measures the artefact a board runs, fresh from the sources. */
+export async function buildBundle(): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  await new Promise<void>((resolve, reject) => {
+    execFile('bash', [path.join(REPO, 'scripts/build.sh')], { cwd: REPO }, (err, _out, stderr) => (err ? reject(new Error(`build failed: ${stderr}`)) : resolve()));
+  });
+  return BUNDLE;
+}

@@ -1,4 +1,4 @@
-import { CARRIERS, CARRIER_UNITS, factorUnit, selectFactor, type Carrier, type Factor, type FactorChoice, type FactorType, type GridRegion } from '../registry/factors.ts';
+import { CARRIERS, CARRIER_UNITS, DEFAULT_FACTORS, factorTable, factorUnit, selectFactor, type Carrier, type Factor, type FactorChoice, type FactorType, type GridRegion } from '../registry/factors.ts';
 
 /** A number with its unit. null where it cannot be computed (no area, no head-count, …). */
 export interface Measure {
@@ -18,6 +18,26 @@ export interface FactorContext {
   year: number;
   region: GridRegion;
   pins?: FactorPins;
+}
+
+/**
+ * The factor context of a data year. A closed year pins the vintages it was reported with, even
+ * where the registry has since replaced one, so its figures stay what was filed.
+ */
+export function yearContext(overrides: readonly Factor[], site: { gridRegion: GridRegion; closedYears: readonly { year: number; factors: readonly string[] }[] }, year: number): FactorContext {
+  const table = factorTable(overrides);
+  const closed = site.closedYears.find((c) => c.year === year);
+  if (!closed) return { factors: table, year, region: site.gridRegion };
+  const byId = new Map([...DEFAULT_FACTORS, ...overrides].map((f) => [f.id, f]));
+  const pins: FactorPins = {};
+  const extra: Factor[] = [];
+  for (const id of closed.factors) {
+    const f = byId.get(id);
+    if (!f) continue; // refused when the registry was read
+    pins[`${f.type}:${f.carrier}`] = id;
+    if (!table.includes(f)) extra.push(f);
+  }
+  return { factors: [...table, ...extra], year, region: site.gridRegion, pins };
 }
 
 /** A factor as used: the vintage id lets a closed period be recomputed with the same one. */

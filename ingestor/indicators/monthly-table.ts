@@ -1,9 +1,9 @@
 import { ENERGY_KINDS, ZmError, type EnergyKind } from '../../core/index.ts';
-import { factorTable, type Carrier } from '../registry/factors.ts';
+import type { Carrier } from '../registry/factors.ts';
 import { findSite } from '../registry/lookup.ts';
 import type { Registry } from '../registry/schema.ts';
 import type { InfluxClient } from '../store/influx.ts';
-import { totals, type FactorUse } from './energy.ts';
+import { totals, yearContext, type FactorUse } from './energy.ts';
 import { epochBounds, type LocalPeriod } from './period.ts';
 import { buildingQuantities } from './quantities.ts';
 import { meterTotals } from './usage-source.ts';
@@ -37,13 +37,13 @@ export async function monthlyTable(influx: InfluxClient, registry: Registry, sit
     from: `${year}-${pad(i + 1)}-01`, to: i === 11 ? `${year + 1}-01-01` : `${year}-${pad(i + 2)}-01`, year, months: null,
   }));
   const all = await meterTotals(influx, siteId, months.map((m) => epochBounds(m, site.utcOffset)));
-  const factors = factorTable(registry.factors);
+  const ctx = yearContext(registry.factors, site, year);
   const vintages = new Map<string, FactorUse>();
   const rows: MonthlyRow[] = [];
   all.forEach((meterRows, i) => {
     for (const [building, q] of buildingQuantities(meterRows, parentOf)) {
       for (const [carrier, quantity] of Object.entries(q.quantities) as [Carrier, number][]) {
-        const t = totals({ [carrier]: quantity }, { factors, year, region: site.gridRegion });
+        const t = totals({ [carrier]: quantity }, ctx);
         for (const v of t.vintages) vintages.set(v.id, v);
         const water = carrier === 'water';
         rows.push({

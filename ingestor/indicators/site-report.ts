@@ -1,11 +1,10 @@
 import { ENERGY_KINDS, ZmError, type EnergyKind } from '../../core/index.ts';
-import { factorTable } from '../registry/factors.ts';
 import { areaFor, findBuilding, findSite, headcountFor } from '../registry/lookup.ts';
 import { plansInForce, type Plan } from '../registry/plans.ts';
 import type { Building, Registry } from '../registry/schema.ts';
 import type { InfluxClient } from '../store/influx.ts';
 import { breakdown, type BreakdownRow } from './breakdown.ts';
-import { addQuantities, type FactorUse, type Measure, type Quantities } from './energy.ts';
+import { addQuantities, yearContext, type FactorUse, type Measure, type Quantities } from './energy.ts';
 import { computeIndicators, type IndicatorSet } from './intensity.ts';
 import { epochBounds, resolvePeriod, shiftPeriod, type LocalPeriod, type PeriodRequest } from './period.ts';
 import { planProgress, type IndicatorProgress } from './progress.ts';
@@ -71,13 +70,12 @@ export async function siteReport(influx: InfluxClient, registry: Registry, siteI
   const periods = [period, ...baseYears.map((y) => shiftPeriod(period, y))];
   const totals = await meterTotals(influx, siteId, periods.map((p) => epochBounds(p, site.utcOffset)));
   const perBuilding = totals.map((rows) => buildingQuantities(rows, parentOf));
-  const factors = factorTable(registry.factors);
   const vintages = new Map<string, FactorUse>();
 
   const evaluate = (scope: Scope): ScopeResult => {
     const set = (i: number) => {
       const p = periods[i]!;
-      const s = computeIndicators({ factors, year: p.year, region: site.gridRegion, quantities: scope.quantities(i), areaM2: scope.area(p), headcount: scope.headcount(p) });
+      const s = computeIndicators({ ...yearContext(registry.factors, site, p.year), quantities: scope.quantities(i), areaM2: scope.area(p), headcount: scope.headcount(p) });
       for (const v of s.vintages) vintages.set(`${v.id}|${v.via}`, v);
       return s;
     };
@@ -88,7 +86,7 @@ export async function siteReport(influx: InfluxClient, registry: Registry, siteI
       return { plan: plan.id, name: plan.name, baseYear: plan.baseYear, targetYear: plan.targetYear, basePeriod: periods[i]!, base, progress: planProgress(plan, base, indicators, period.year) };
     });
     const usage = toMeterUsage(scope.rows(0), parentOf);
-    const ctx = { factors, year: period.year, region: site.gridRegion };
+    const ctx = yearContext(registry.factors, site, period.year);
     const q = scope.quantities(0);
     const quantities = Object.fromEntries(Object.entries(q).map(([k, v]) => [k, { value: v, unit: ENERGY_KINDS[k as EnergyKind]?.unit ?? '' }]));
     return { indicators, quantities, sources: scope.sources(0), plans: results, breakdown: { zone: breakdown(usage, 'zone', ctx).rows, end_use: breakdown(usage, 'end_use', ctx).rows } };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EnergyKindSchema, FacilitySchema, Id, ZoneSchema } from '../../core/index.ts';
-import { FactorSchema, GRID_REGIONS } from './factors.ts';
+import { DEFAULT_FACTORS, FactorSchema, GRID_REGIONS } from './factors.ts';
 import { PLAN_PRESETS, PlanSchema } from './plans.ts';
 
 export const INSTITUTION_TYPES = ['office', 'school', 'hospital', 'venue'] as const;
@@ -42,6 +42,14 @@ export const SiteSchema = z.object({
   climateZone: z.enum(CLIMATE_ZONES),
   gridRegion: z.enum(GRID_REGIONS).default('national'),
   plans: z.array(Id).default(['14th']),
+  /**
+   * Years whose figures were reported, with the factor ids (as the annual report lists them) they
+   * were computed with: a later factor release must not change what was filed.
+   */
+  closedYears: z.array(z.object({
+    year: z.number().int().min(1990).max(2100),
+    factors: z.array(Id).min(1, 'list the factor ids the year was reported with'),
+  })).default([]),
   buildings: z.array(BuildingSchema).min(1, 'a site has at least one building'),
 });
 export type Site = z.infer<typeof SiteSchema>;
@@ -73,6 +81,12 @@ export const RegistrySchema = z.object({
   duplicates(reg.institutions, (x) => x.id, (i) => ['institutions', i, 'id'], 'institution id');
   duplicates(reg.plans, (p) => p.id, (i) => ['plans', i, 'id'], 'plan id');
   duplicates(reg.factors, (f) => f.id, (i) => ['factors', i, 'id'], 'factor id');
+  // An id names one value for good, or a closed year pinned to it would silently change.
+  const defaultIds = new Set(DEFAULT_FACTORS.map((f) => f.id));
+  reg.factors.forEach((f, i) => {
+    if (defaultIds.has(f.id)) issue(['factors', i, 'id'], `"${f.id}" is a built-in factor id; give the new value its own id`);
+  });
+  const factorsById = new Map([...DEFAULT_FACTORS, ...reg.factors].map((f) => [f.id, f]));
   const planIds = new Set([...Object.keys(PLAN_PRESETS), ...reg.plans.map((p) => p.id)]);
   const institutionIds = new Set(reg.institutions.map((x) => x.id));
   reg.plans.forEach((p, i) => {
@@ -85,6 +99,17 @@ export const RegistrySchema = z.object({
     siteIds.add(site.id);
     site.plans.forEach((id, k) => {
       if (!planIds.has(id)) issue(at('plans', k), `no plan "${id}" (known: ${[...planIds].join(', ')})`);
+    });
+    duplicates(site.closedYears, (c) => String(c.year), (k) => at('closedYears', k, 'year'), 'closed year');
+    site.closedYears.forEach((c, k) => {
+      const pinned = new Set<string>();
+      c.factors.forEach((id, j) => {
+        const f = factorsById.get(id);
+        if (!f) return issue(at('closedYears', k, 'factors', j), `no factor "${id}"`);
+        const key = `${f.type}:${f.carrier}`;
+        if (pinned.has(key)) issue(at('closedYears', k, 'factors', j), `a second ${f.type} factor for ${f.carrier} ("${id}")`);
+        pinned.add(key);
+      });
     });
     duplicates(site.buildings, (x) => x.id, (k) => at('buildings', k, 'id'), 'building id');
     site.buildings.forEach((bld, k) => checkBuilding(bld, (...p) => at('buildings', k, ...p), issue));

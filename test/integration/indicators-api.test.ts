@@ -16,6 +16,8 @@ institutions:
       - id: campus
         climateZone: cold
         gridRegion: national
+        # 2020 was filed with the 2021 grid factor; the revision below must not change it.
+        closedYears: [{ year: 2020, factors: [gbt2589-2020-electricity, grid-2021-national] }]
         buildings:
           - id: a
             area: [{ from: '2019-01-01', m2: 10000 }]
@@ -28,6 +30,8 @@ institutions:
             headcount: [{ year: 2020, persons: 100 }, { year: 2024, persons: 100 }]
             zones: [{ zone: administrative }]
             supplies: [electricity]
+factors:
+  - { id: grid-2021-national-rev, type: co2, carrier: electricity, value: 0.6, year: 2021, region: national, source: 'a later revision' }
 `;
 
 type Spec = Manifest['meters'][number];
@@ -117,6 +121,9 @@ describe('indicators, coverage and conflicts API', () => {
     const pc = (siteKwh * 0.1229) / 620, pc20 = (siteKwh20 * 0.1229) / 600;
     expect(siteDecline.decline.value).toBeCloseTo((pc20 - pc) / pc20, 9);
     expect(body.vintages.map((v) => v.id)).toEqual(expect.arrayContaining(['gbt2589-2020-electricity', 'grid-2023-national', 'grid-2021-national']));
+    // The closed base year keeps the vintage it was filed with, not the revision now in the table.
+    expect(body.vintages).toContainEqual(expect.objectContaining({ id: 'grid-2021-national', via: 'pinned' }));
+    expect(body.vintages.map((v) => v.id)).not.toContain('grid-2021-national-rev');
 
     // Breakdown by zone of building a sums leaves: a-sub (business) and the water main (no energy).
     const business = a.breakdown.zone.find((r) => r.key === 'business')!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  achievedShare, computeIndicators, decline, planProgress, requiredYearlyDecline, totals, yearToDate, type IndicatorSet,
+  achievedShare, computeIndicators, decline, planProgress, requiredYearlyDecline, totals, yearContext, type IndicatorSet,
 } from '../../../../ingestor/indicators/index.ts';
 import { PLAN_14TH, factorTable } from '../../../../ingestor/registry/index.ts';
 
@@ -91,29 +91,25 @@ describe('against a base', () => {
   });
 });
 
-describe('year to date', () => {
-  const months = [
-    ...[1, 2, 3, 4].map((month) => ({ year: 2020, month, quantities: { electricity: 100_000, water: 1_000 } })),
-    { year: 2024, month: 1, quantities: { electricity: 90_000, water: 900 } },
-    { year: 2024, month: 2, quantities: { electricity: 95_000, water: 900 } },
-    { year: 2024, month: 3, quantities: { electricity: 92_000, water: 900 } },
-    { year: 2024, month: 4, quantities: { electricity: 500_000, water: 900 } },
-  ];
-  const input = { months, factors, region: 'east' as const, year: 2024, baseYear: 2020, throughMonth: 3, area: { now: 10_000, base: 10_000 }, headcount: { now: 500, base: 500 } };
+describe('closed years', () => {
+  // A registry that later revised the 2021 national grid factor: an open 2020 takes the revision
+  // (nearest later year), a closed 2020 keeps the value it was reported with.
+  const revised = [{ id: 'grid-2021-national-rev', type: 'co2' as const, carrier: 'electricity' as const, value: 0.6, year: 2021, region: 'national' as const, source: 'revision' }];
+  const site = (closedYears: { year: number; factors: string[] }[]) => ({ gridRegion: 'national' as const, closedYears });
 
-  it('compares January–March with the same months of the base year', () => {
-    const r = yearToDate(input);
-    // base: 3 × 100 000 = 300 000 kWh × 0.1229 / 10 000 = 3.687 kgce/m²; now: 277 000 kWh → 3.40433 (April left out)
-    expect(r.base.kgce_per_m2.value).toBeCloseTo(3.687, 10);
-    expect(r.now.kgce_per_m2.value).toBeCloseTo(3.40433, 10);
-    // d = (300 000 − 277 000) / 300 000 = 0.0766667 (same area and coefficient on both sides)
-    expect(r.decline.kgce_per_m2.value).toBeCloseTo(0.0766666667, 9);
-    // water: 3000 / 500 = 6 → 2700 / 500 = 5.4: d = 0.1
-    expect(r.decline.water_m3_per_capita.value).toBeCloseTo(0.1, 12);
-    expect(r.missingMonths).toEqual([]);
+  it('an open year takes the factors in force now', () => {
+    const t = totals({ electricity: 1000 }, yearContext(revised, site([]), 2020));
+    expect(t.co2_kg.value).toBeCloseTo(600, 9); // 1000 kWh × 0.6
+    expect(t.vintages.find((v) => v.type === 'co2')).toMatchObject({ id: 'grid-2021-national-rev', via: 'later_year' });
   });
 
-  it('names months without data', () => {
-    expect(yearToDate({ ...input, throughMonth: 5 }).missingMonths).toEqual([{ year: 2024, month: 5 }, { year: 2020, month: 5 }]);
+  it('a closed year keeps its pinned vintage even after the registry replaced it', () => {
+    const t = totals({ electricity: 1000 }, yearContext(revised, site([{ year: 2020, factors: ['grid-2021-national'] }]), 2020));
+    expect(t.co2_kg.value).toBeCloseTo(556.8, 9); // 1000 kWh × 0.5568, as filed
+    expect(t.vintages.find((v) => v.type === 'co2')).toMatchObject({ id: 'grid-2021-national', via: 'pinned' });
+    // Only the pinned type moves: the coal coefficient is chosen as usual.
+    expect(t.vintages.find((v) => v.type === 'coal')).toMatchObject({ via: 'exact' });
+    // Other years are not affected by 2020's pins.
+    expect(totals({ electricity: 1000 }, yearContext(revised, site([{ year: 2020, factors: ['grid-2021-national'] }]), 2021)).co2_kg.value).toBeCloseTo(600, 9);
   });
 });

@@ -87,6 +87,22 @@ describe('registry schema', () => {
     expect(problems(bad)).toEqual(['institutions[0].sites[0].buildings[1].id: duplicate building id "b1"']);
   });
 
+  it('checks closed years: known factor ids, one per type and carrier, each year once', () => {
+    const bad = minimal() as Record<string, unknown> & ReturnType<typeof minimal>;
+    bad.factors = [{ id: 'grid-2021-national', type: 'co2', carrier: 'electricity', value: 0.6, year: 2021, source: 'revision' }];
+    (bad.institutions[0]!.sites[0]! as Record<string, unknown>).closedYears = [
+      { year: 2020, factors: ['gbt2589-2020-electricity', 'grid-2021-national', 'grid-2023-national'] },
+      { year: 2021, factors: ['no-such-factor'] },
+      { year: 2020, factors: ['grid-2021-national'] },
+    ];
+    expect(problems(bad)).toEqual([
+      'factors[0].id: "grid-2021-national" is a built-in factor id; give the new value its own id',
+      'institutions[0].sites[0].closedYears[2].year: duplicate closed year "2020"',
+      'institutions[0].sites[0].closedYears[0].factors[2]: a second co2 factor for electricity ("grid-2023-national")',
+      'institutions[0].sites[0].closedYears[1].factors[0]: no factor "no-such-factor"',
+    ]);
+  });
+
   it('adds an institution\'s own plan to its buildings', () => {
     const input = { ...minimal(), plans: [{ id: 'inst-2030', name: 'Own target', baseYear: 2025, targetYear: 2030, targets: { kgce_per_capita: 0.1 }, institution: 'inst' }] };
     expect(findBuilding(parseRegistry(input), 's1', 'b1')!.plans.map((p) => p.id)).toEqual(['14th', 'inst-2030']);

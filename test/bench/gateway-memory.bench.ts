@@ -1,12 +1,35 @@
 // Gateway memory against its backlog: the real `zonemeter gateway run` process, polling meters,
 // with 0 and then 1M readings waiting in its journal (the uplink points at a closed port, so
 // nothing drains). RSS should not follow the backlog: the journal keeps records on disk only.
+// The gateway runs from the bundle a board runs (npm run build, dist/zonemeter.mjs).
 // Run: npx tsx test/bench/gateway-memory.bench.ts [readings]
 import path from 'node:path';
 import { freePort } from '../../cli/ports.ts';
 import { openJournal } from '../../gateway/journal/index.ts';
-import { gatewayConfig, gatewayStatus, sdm630Simulator, startGatewayProcess } from '../support/processes.ts';
-import { isMain, measureProcess, printFigures, round, sleep, tempDir } from './support.ts';
+import { writeFileSync } from 'node:fs';
+import { gatewayConfig, gatewayStatus, sdm630Simulator } from '../support/processes.ts';
+import { alive, buildBundle, isMain, measureProcess, printFigures, round, sleep, startChild, tempDir, type Child } from './support.ts';
+
+/** `gateway run` from the bundle; resolves once its status endpoint answers. */
+async function startBundledGateway(bundle: string, file: string, config: unknown): Promise<{ child: Child; health: string }> {
+  writeFileSync(file, JSON.stringify(config));
+  const port = await freePort();
+  const health = `http://127.0.0.1:${port}`;
+  const child = startChild(process.execPath, [bundle, 'gateway', 'run', '-c', file], { env: { ...process.env, ZM_LOG_LEVEL: 'warn', ZM_GATEWAY_HTTP: `127.0.0.1:${port}` } });
+  for (const deadline = Date.now() + 30_000; ;) {
+    if (!alive(child)) throw new Error(`gateway exited:\n${child.tail()}`);
+    try {
+      await gatewayStatus(health);
+      return { child, health };
+    } catch {
+      if (Date.now() > deadline) {
+        await child.stop();
+        throw new Error(`gateway did not answer within 30 s:\n${child.tail()}`);
+      }
+      await sleep(200);
+    }
+  }
+}
 
 export interface GatewayMemoryResult {
   backlog: number;
@@ -36,28 +59,29 @@ async function prefill(dir: string, total: number): Promise<void> {
   await j.close();
 }
 
-async function measure(dir: string, backlog: number, simPort: number): Promise<{ rss: number; rssMax: number; cpu: number; records: number; bytes: number }> {
+async function measure(bundle: string, dir: string, backlog: number, simPort: number): Promise<{ rss: number; rssMax: number; cpu: number; records: number; bytes: number }> {
   const journalDir = path.join(dir, `journal-${backlog}`);
   if (backlog > 0) await prefill(journalDir, backlog);
   const cfg = gatewayConfig('bench', `gw-${backlog}`, { uplink: `mqtt://127.0.0.1:${await freePort()}`, simPort, meters: METERS, dir });
-  const gw = await startGatewayProcess(path.join(dir, `gw-${backlog}.json`), { ...cfg, journal: { ...(cfg.journal as object), dir: journalDir } });
+  const gw = await startBundledGateway(bundle, path.join(dir, `gw-${backlog}.json`), { ...cfg, journal: { ...(cfg.journal as object), dir: journalDir } });
   try {
     await sleep(WARMUP_MS);
-    const usage = await measureProcess(gw.proc.pid, MEASURE_MS);
+    const usage = await measureProcess(gw.child.pid, MEASURE_MS);
     const st = await gatewayStatus(gw.health);
     if (st.meters.some((m) => m.reads === 0)) throw new Error('a meter was never read: the gateway was not doing its job');
     return { rss: usage.rssMb, rssMax: usage.rssMaxMb, cpu: usage.cpuPct, records: st.journal.records, bytes: st.journal.bytes };
   } finally {
-    await gw.proc.stop('SIGTERM');
+    await gw.child.stop();
   }
 }
 
 export async function run(backlog = 1_000_000): Promise<GatewayMemoryResult> {
+  const bundle = await buildBundle();
   const tmp = tempDir('zm-gw-mem-');
   const sim = await sdm630Simulator(METERS);
   try {
-    const empty = await measure(tmp.dir, 0, sim.tcp!.port);
-    const full = await measure(tmp.dir, backlog, sim.tcp!.port);
+    const empty = await measure(bundle, tmp.dir, 0, sim.tcp!.port);
+    const full = await measure(bundle, tmp.dir, backlog, sim.tcp!.port);
     if (full.records < backlog) throw new Error(`only ${full.records} records buffered, expected ${backlog}`);
     return {
       backlog: full.records,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so a clone works without a build step.
+// Runs the TypeScript sources directly (tsx), so a clone works without a build step. Boards run the
+// bundle instead (npm run build → dist/zonemeter.mjs, docs/deploy.md): no loader thread, less memory.
 import { register } from 'tsx/esm/api';
 
 register();

@@ -111,7 +111,15 @@ export function createModbusLink(target: LinkTarget, options: LinkOptions = {}):
           reject(mapped);
         } else resolve(data!);
       };
-      const cb = (err: Error | null, res?: RegisterResult) => finish(err, res ? Buffer.from(res.buffer) : undefined);
+      // modbus-serial never removes a finished transaction: a TCP client keeps up to 256 of them,
+      // each holding its callback, timer and buffers, which for 500 meters is ~200 MB of garbage
+      // it keeps alive. Drop ours once it has answered (the id is the one the write will use).
+      const book = (c as unknown as { _transactions: Record<string, { next?: unknown } | undefined>; _port: { _transactionIdWrite?: number } });
+      const id = String(book._port._transactionIdWrite);
+      const cb = (err: Error | null, res?: RegisterResult) => {
+        if (book._transactions[id]?.next === cb) delete book._transactions[id];
+        finish(err, res ? Buffer.from(res.buffer) : undefined);
+      };
       try {
         if (fc === 3) c.writeFC3(unitId, address, count, cb as never);
         else c.writeFC4(unitId, address, count, cb as never);

@@ -33,7 +33,21 @@ async function help(): Promise<void> {
     '运行 `zonemeter <命令> --help` 查看选项。ZM_LANG=zh|en 选择语言。'));
 }
 
+/**
+ * `zonemeter gateway models | head` closes the pipe early: that is the reader being done, not a
+ * failure, so leave quietly instead of dying on an unhandled EPIPE.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   const two = argv.slice(0, 2).join(' ');
   const name = COMMANDS[two] ? two : COMMANDS[argv[0] ?? ''] ? argv[0]! : undefined;
   if (!name) {

@@ -63,6 +63,17 @@ meters:
     expect(r.stderr).toContain('institutions[0].sites[0].utcOffset: "+08:00" differs from the ingestor\'s utcOffsetHours 7');
   });
 
+  it('exits 0 without a stack trace when the reader closes the pipe early (| head)', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn('node', [bin, '--help'], { env: { ...process.env, ZM_LANG: 'en' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
+  });
+
   it('lists commands in Chinese when asked', async () => {
     const { stdout } = await run('node', [bin, '--help'], { env: { ...process.env, ZM_LANG: 'zh' } });
     expect(stdout).toContain('用法');

@@ -48,6 +48,8 @@ export const IngestorConfigSchema = z.object({
     /** InfluxDB 2.x/3.x v1-compatibility token. */
     token: z.string().optional(),
     retentionPolicy: z.string().optional(),
+    /** Shard group duration of a database the ingestor creates (InfluxQL duration; '' = influxd's default). */
+    shardDuration: z.union([z.literal(''), z.string().regex(/^\d+[hdw]$/, 'expected an InfluxQL duration such as 52w, 30d or 168h')]).default('52w'),
     maxPointsPerWrite: z.number().int().min(1).default(5000),
     flushMs: z.number().int().min(0).default(50),
   }).prefault({}),

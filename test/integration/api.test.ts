@@ -39,6 +39,15 @@ describe('HTTP API', () => {
     });
   const manifest = (gateway: string, meters: string[]): Manifest => ({ v: 1, site: 'site-a', gateway, ts: Date.now(), meters: meters.map((m) => meterSpec(m, 'annex')), replacements: [] });
 
+  it('creates its database with year-long shards, so a year of rollups is one shard per series', async () => {
+    const { url, database } = ing.config.influx;
+    const res = await fetch(`${url}/query?q=${encodeURIComponent(`SHOW RETENTION POLICIES ON "${database}"`)}`);
+    const body = await res.json() as { results: { series: { columns: string[]; values: unknown[][] }[] }[] };
+    const { columns, values } = body.results[0]!.series[0]!;
+    const autogen = values.find((v) => v[0] === 'autogen')!;
+    expect(autogen[columns.indexOf('shardGroupDuration')]).toBe('8736h0m0s'); // 52 weeks
+  });
+
   it('GET /healthz reports InfluxDB up', async () => {
     expect(await get('/healthz')).toEqual({ status: 200, body: { status: 'ok', influx: 'up', pending_points: 0 } });
   });

@@ -71,11 +71,13 @@ export async function siteReport(influx: InfluxClient, registry: Registry, siteI
   const totals = await meterTotals(influx, siteId, periods.map((p) => epochBounds(p, site.utcOffset)));
   const perBuilding = totals.map((rows) => buildingQuantities(rows, parentOf));
   const vintages = new Map<string, FactorUse>();
+  // One factor context per data year, shared by the site and every building.
+  const contexts = new Map(periods.map((p) => [p.year, yearContext(registry.factors, site, p.year)]));
 
   const evaluate = (scope: Scope): ScopeResult => {
     const set = (i: number) => {
       const p = periods[i]!;
-      const s = computeIndicators({ ...yearContext(registry.factors, site, p.year), quantities: scope.quantities(i), areaM2: scope.area(p), headcount: scope.headcount(p) });
+      const s = computeIndicators({ ...contexts.get(p.year)!, quantities: scope.quantities(i), areaM2: scope.area(p), headcount: scope.headcount(p) });
       for (const v of s.vintages) vintages.set(`${v.id}|${v.via}`, v);
       return s;
     };
@@ -86,7 +88,7 @@ export async function siteReport(influx: InfluxClient, registry: Registry, siteI
       return { plan: plan.id, name: plan.name, baseYear: plan.baseYear, targetYear: plan.targetYear, basePeriod: periods[i]!, base, progress: planProgress(plan, base, indicators, period.year) };
     });
     const usage = toMeterUsage(scope.rows(0), parentOf);
-    const ctx = yearContext(registry.factors, site, period.year);
+    const ctx = contexts.get(period.year)!;
     const q = scope.quantities(0);
     const quantities = Object.fromEntries(Object.entries(q).map(([k, v]) => [k, { value: v, unit: ENERGY_KINDS[k as EnergyKind]?.unit ?? '' }]));
     return { indicators, quantities, sources: scope.sources(0), plans: results, breakdown: { zone: breakdown(usage, 'zone', ctx).rows, end_use: breakdown(usage, 'end_use', ctx).rows } };

@@ -4,7 +4,7 @@ import { decrypt, encrypt } from '../../../../ingestor/platforms/cipher.ts';
 import { PlatformCodec } from '../../../../ingestor/platforms/codec.ts';
 import { crc16 } from '../../../../ingestor/platforms/crc16.ts';
 import { DIALECTS } from '../../../../ingestor/platforms/dialects.ts';
-import { decodeFrame, encodeFrame, FrameReader } from '../../../../ingestor/platforms/frame.ts';
+import { decodeFrame, encodeFrame } from '../../../../ingestor/platforms/frame.ts';
 import { buildXml, guidelineTime, parseGuidelineTime, parseMessage, type Message } from '../../../../ingestor/platforms/messages.ts';
 
 const capture = JSON.parse(readFileSync(new URL('../../../fixtures/platforms/renewedsender-capture.json', import.meta.url), 'utf8')) as {

@@ -34,6 +34,7 @@ export const B23: MeterModel = {
   vendor: 'ABB',
   kind: 'electricity',
   datasheet: 'ABB B21/B23/B24 User Manual 2CMC485003M0201, "Communication with Modbus — Mapping tables"',
+  provenance: { status: 'captured', source: 'gonium/gosdm630 PR #122 log of a B23 (power factor, total power, 7FFF marker); test/unit/gateway/models/captured.test.ts' },
   registers,
   identify: acHints(registers),
 };

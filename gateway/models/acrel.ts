@@ -27,6 +27,7 @@ export const ADW300: MeterModel = {
   vendor: 'Acrel',
   kind: 'electricity',
   datasheet: 'Acrel ADW300 Wireless Metering Meter Installation and Operation Instruction, "Communication address table"',
+  provenance: { status: 'datasheet' },
   registers,
   identify: acHints(registers),
 };

@@ -36,6 +36,7 @@ export const DTSU666: MeterModel = {
   vendor: 'Chint',
   kind: 'electricity',
   datasheet: 'Chint DTSU666/DSSU666 User Manual, "Communication address table" (2000H–2044H, 401EH–4028H)',
+  provenance: { status: 'datasheet' },
   registers,
   identify: acHints(registers),
 };

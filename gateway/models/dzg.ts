@@ -26,6 +26,7 @@ export const DVH4013: MeterModel = {
   vendor: 'DZG',
   kind: 'electricity',
   datasheet: 'DZG Metering "Communication Protocol DVH4013", Modbus register table',
+  provenance: { status: 'datasheet' },
   limits: { boundaries: [0x0014] },
   registers,
   identify: acHints(registers),

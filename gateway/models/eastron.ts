@@ -37,6 +37,7 @@ export const SDM630: MeterModel = {
   vendor: 'Eastron',
   kind: 'electricity',
   datasheet: 'Eastron SDM630 Modbus Protocol V1.8, "Input Registers" table',
+  provenance: { status: 'captured', source: 'arendst/Tasmota issue #13224, oscilloscope capture of an SDM630 (224.146606445 V); test/unit/gateway/models/captured.test.ts' },
   limits: EASTRON_LIMITS,
   registers: sdm630Registers,
   identify: [
@@ -66,6 +67,7 @@ export const SDM120: MeterModel = {
   vendor: 'Eastron',
   kind: 'electricity',
   datasheet: 'Eastron SDM120 Modbus Smart Meter Modbus Protocol Implementation, "Input Registers" table',
+  provenance: { status: 'captured', source: 'Tasmota xnrg_08_sdm120.ino worked example (230.2 V); test/unit/gateway/models/captured.test.ts' },
   limits: EASTRON_LIMITS,
   registers: sdm120Registers,
   identify: acHints(sdm120Registers),
@@ -103,6 +105,7 @@ export const SDM72DM_V2: MeterModel = {
   vendor: 'Eastron',
   kind: 'electricity',
   datasheet: 'Eastron SDM72DM-V2 User Manual, "Modbus Protocol — Input Registers" (as tabled in mbmd meters/rs485/sdm72v2.go)',
+  provenance: { status: 'datasheet' },
   limits: SDM72_LIMITS,
   registers: sdm72Registers,
   identify: acHints(sdm72Registers),

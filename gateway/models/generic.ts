@@ -27,5 +27,6 @@ export function genericModel(registers: readonly GenericRegister[], kind: Energy
     if (!Number.isInteger(r.address) || r.address < 0 || r.address > 0xffff) throw new RangeError(`registers[${i}]: address must be 0–65535`);
     return { measurement: r.measurement, fc: r.fc, address: r.address, type: r.type, order: r.order ?? 'ABCD', scale, offset: r.offset ?? 0 };
   });
-  return { name: GENERIC, vendor: 'generic', kind, datasheet: 'registers defined in the gateway config', registers: defs };
+  return { name: GENERIC, vendor: 'generic', kind, datasheet: 'registers defined in the gateway config', registers: defs,
+    provenance: { status: 'datasheet', source: 'registers listed in the gateway config by the installer' } };
 }

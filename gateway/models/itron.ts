@@ -24,6 +24,7 @@ export const CF_ECHO_II: MeterModel = {
   vendor: 'Itron',
   kind: 'heat',
   datasheet: 'Itron "Modbus card for CF ECHO II / CF 51 / CF 55" user guide, Modbus data table',
+  provenance: { status: 'datasheet' },
   limits: { maxRegisters: 22 },
   registers,
   identify: [{ fc: 3, address: 10, type: 'float32', order: 'ABCD', scale: 0.1, min: 0, max: 150, what: 'supply temperature' }],

@@ -32,6 +32,7 @@ export const IEM3000: MeterModel = {
   vendor: 'Schneider Electric',
   kind: 'electricity',
   datasheet: 'Schneider Electric iEM3100/iEM3200/iEM3300 series user manual DOCA0005, "Modbus register list"',
+  provenance: { status: 'datasheet' },
   registers,
   identify: acHints(registers),
 };

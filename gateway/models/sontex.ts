@@ -23,6 +23,7 @@ export const SUPERCAL531: MeterModel = {
   vendor: 'Sontex',
   kind: 'heat',
   datasheet: 'Sontex 0531P217 "Modbus EIA-485 Module for Supercal 531 and Superstatic 440/449 — Instructions for Use" V04, register map',
+  provenance: { status: 'datasheet' },
   registers,
   identify: [{ fc: 3, address: 722, type: 'float32', order: 'ABCD', min: 0, max: 150, what: 'high (supply) temperature' }],
 };

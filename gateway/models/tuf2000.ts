@@ -23,6 +23,7 @@ export const TUF2000M: MeterModel = {
   vendor: 'TUF-2000 (various makers)',
   kind: 'water',
   datasheet: 'TUF-2000M Ultrasonic Flow Meter User Manual, "MODBUS register table"',
+  provenance: { status: 'captured', source: 'arivin29/note-rencana (36.625 °C) and the gambit-labs/challenge live feed (7.101173400878906 °C, −56); test/unit/gateway/models/captured.test.ts' },
   registers,
 };
 
@@ -46,5 +47,6 @@ export const TUF2000M_HEAT: MeterModel = {
   vendor: 'TUF-2000 (various makers)',
   kind: 'heat',
   datasheet: 'TUF-2000M Ultrasonic Flow Meter User Manual, "MODBUS register table" (energy meter use: REG 0003, 0017, 0033, 0035; units REG 1440–1441)',
+  provenance: { status: 'captured', source: 'gambit-labs/challenge live feed of a TUF-2000M energy meter (T1, energy accumulators); test/unit/gateway/models/captured.test.ts' },
   registers: heatRegisters,
 };

@@ -18,6 +18,7 @@ export const XINTAI_WATER: MeterModel = {
   vendor: 'Kaifeng Xintai',
   kind: 'water',
   datasheet: 'Kaifeng Xintai Valve "Water Meter MODBUS 485 protocol V1", register table 0001H–001EH',
+  provenance: { status: 'captured', source: 'Xintai protocol V1 worked example quoted in PouCon (0.545 m³/h); test/unit/gateway/models/captured.test.ts' },
   registers,
   // Register 0007H is the pipe-segment status, 0055H (empty) or 00AAH (full) per the protocol.
   identify: [{ fc: 3, address: 0x0007, type: 'uint16', order: 'ABCD', min: 0x55, max: 0xaa, what: 'pipe status' }],

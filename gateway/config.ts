@@ -5,8 +5,12 @@ import {
   EndUseSchema, EnergyKindSchema, FacilitySchema, Id, MeasurementKeySchema, ZoneSchema, ZmError, parseConfig,
 } from '../core/index.ts';
 import { findModel } from './models/index.ts';
+import { SERIAL_PROTOCOLS, findProtocolModel, isSerialProtocol } from './protocols/registry.ts';
 
-const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected HOST:PORT');
+const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected HOST:PORT')
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, {
+    error: (iss) => `port ${String(iss.input).slice(String(iss.input).lastIndexOf(':') + 1)} out of range (0–65535)`,
+  });
 const ms = (def: number) => z.number().int().min(0).default(def);
 
 export const ByteOrderSchema = z.enum(['ABCD', 'CDAB', 'BADC', 'DCBA']);
@@ -60,10 +64,24 @@ export const MqttMappingSchema = z.object({
   timePath: z.string().optional(),
 });
 
+/**
+ * The protocol a meter speaks on its bus. `modbus` meters are addressed by `unitId`; the other
+ * serial protocols (gateway/protocols/registry.ts) by `address`, and share the bus scheduler.
+ */
+export const MeterProtocolSchema = z.enum(['modbus', 'dlt645', 'cjt188']);
+export type MeterProtocol = z.infer<typeof MeterProtocolSchema>;
+
 export const MeterSchema = z.object({
   id: Id,
   name: z.string().optional(),
   bus: Id,
+  protocol: MeterProtocolSchema.default('modbus'),
+  /** DL/T 645: 12 digits; CJ/T 188: 14 digits — as printed on the nameplate. */
+  address: z.string().optional(),
+  /** CJ/T 188 meter type T (0x10 cold water, 0x20 heat, …); the model's own when absent. */
+  meterType: z.number().int().min(0).max(255).optional(),
+  /** FEH wake-up bytes sent before each request (0–4); the protocol's default when absent. */
+  preamble: z.number().int().min(0).max(4).optional(),
   unitId: z.number({ error: 'expected integer 1–247' }).int('expected integer 1–247').min(1, 'expected integer 1–247').max(247, 'expected integer 1–247').optional(),
   model: z.string().min(1),
   kind: EnergyKindSchema.optional(),
@@ -85,7 +103,36 @@ export const MeterSchema = z.object({
 });
 export type MeterConfig = z.infer<typeof MeterSchema>;
 
-export const GatewayConfigSchema = z.object({
+/**
+ * A serial line of only DL/T 645 / CJ/T 188 meters that names no baud or parity gets its
+ * protocol's default (2400 8E1), not Modbus's 9600 8N1. Applied before validation, so the
+ * parsed config always carries the settings the line is opened with.
+ */
+function applyLineDefaults(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object') return raw;
+  const cfg = raw as { buses?: unknown; meters?: unknown };
+  if (!Array.isArray(cfg.buses) || !Array.isArray(cfg.meters)) return raw;
+  const meters = cfg.meters as { bus?: unknown; protocol?: unknown }[];
+  const buses = cfg.buses.map((b: unknown) => {
+    if (!b || typeof b !== 'object' || (b as { type?: unknown }).type !== 'rtu') return b;
+    const bus = b as Record<string, unknown>;
+    const protocols = new Set(meters.filter((m) => m && m.bus === bus.id).map((m) => String(m.protocol ?? 'modbus')));
+    if (protocols.size !== 1) return b;
+    const [p] = [...protocols];
+    if (!p || !isSerialProtocol(p)) return b;
+    const d = SERIAL_PROTOCOLS[p].line;
+    return { baud: d.baud, parity: d.parity, dataBits: d.dataBits, stopBits: d.stopBits, ...bus };
+  });
+  return { ...cfg, buses };
+}
+
+/** The energy kind of a meter: its own `kind`, else its model's. */
+function modelKind(m: { protocol: MeterProtocol; model: string; kind?: string | undefined }): string | undefined {
+  if (m.kind) return m.kind;
+  return m.protocol === 'modbus' ? findModel(m.model)?.kind : findProtocolModel(m.protocol, m.model)?.kind;
+}
+
+export const GatewayConfigSchema = z.preprocess(applyLineDefaults, z.object({
   site: Id,
   gateway: Id,
   building: Id,
@@ -135,7 +182,24 @@ export const GatewayConfigSchema = z.object({
       ctx.addIssue({ code: 'custom', path: at('bus'), message: `no bus "${m.bus}" (buses: ${[...buses.keys()].join(', ')})` });
       return;
     }
-    if (bus.type === 'mqtt') {
+    if (m.protocol !== 'modbus') {
+      const proto = SERIAL_PROTOCOLS[m.protocol];
+      if (bus.type !== 'rtu' && bus.type !== 'rtu-over-tcp') {
+        ctx.addIssue({ code: 'custom', path: at('bus'), message: `a ${proto.label} meter needs a serial line: bus "${m.bus}" is ${bus.type} (use type rtu, or rtu-over-tcp for a transparent serial server)` });
+      }
+      for (const [key, message] of proto.checkMeter(m)) ctx.addIssue({ code: 'custom', path: at(key), message });
+      if (m.unitId !== undefined) ctx.addIssue({ code: 'custom', path: at('unitId'), message: `unitId is a Modbus setting; a ${proto.label} meter is addressed by "address"` });
+      const lineKey = proto.lineKey(m);
+      if (lineKey !== undefined) {
+        const key = `${m.bus}#${m.protocol}#${lineKey}`;
+        const other = unitIds.get(key);
+        if (other !== undefined) ctx.addIssue({ code: 'custom', path: at('address'), message: `address ${lineKey} is already used on bus "${m.bus}" by meters[${other}]` });
+        else unitIds.set(key, i);
+      }
+      if (!findProtocolModel(m.protocol, m.model)) {
+        ctx.addIssue({ code: 'custom', path: at('model'), message: `unknown ${proto.label} model "${m.model}" (${proto.models.map((x) => x.name).join(', ')})` });
+      }
+    } else if (bus.type === 'mqtt') {
       if (!m.mqtt) ctx.addIssue({ code: 'custom', path: at('mqtt'), message: 'a meter on an MQTT bus needs an mqtt mapping (topic, fields)' });
       if (!m.kind) ctx.addIssue({ code: 'custom', path: at('kind'), message: 'an MQTT meter needs its kind' });
     } else {
@@ -154,7 +218,7 @@ export const GatewayConfigSchema = z.object({
       }
     }
     if (m.role === 'main') {
-      const key = `${m.building ?? cfg.building}#${m.kind ?? findModel(m.model)?.kind}`;
+      const key = `${m.building ?? cfg.building}#${modelKind(m)}`;
       const other = mainByBuilding.get(key);
       if (other) ctx.addIssue({ code: 'custom', path: at('role'), message: `building already has a main ${key.split('#')[1]} meter "${other}"` });
       else mainByBuilding.set(key, m.id);
@@ -164,7 +228,19 @@ export const GatewayConfigSchema = z.object({
     if (m.parent && !seenMeter.has(m.parent)) ctx.addIssue({ code: 'custom', path: ['meters', i, 'parent'], message: `no meter "${m.parent}"` });
     if (m.parent === m.id) ctx.addIssue({ code: 'custom', path: ['meters', i, 'parent'], message: 'a meter cannot be its own parent' });
   });
-});
+  // A line carries one framing: modbus-serial owns the port of a Modbus line, so a Modbus meter
+  // and a DL/T 645 / CJ/T 188 meter cannot share one (DL/T 645 and CJ/T 188 can: same framing rules).
+  for (const [i, b] of cfg.buses.entries()) {
+    const on = cfg.meters.filter((m) => m.bus === b.id);
+    if (on.some((m) => m.protocol === 'modbus') && on.some((m) => m.protocol !== 'modbus') && b.type !== 'mqtt') {
+      ctx.addIssue({ code: 'custom', path: ['buses', i, 'id'], message: `bus "${b.id}" mixes Modbus meters with ${[...new Set(on.filter((m) => m.protocol !== 'modbus').map((m) => m.protocol))].join(', ')} meters; give each its own line` });
+    }
+  }
+}).transform((cfg) => ({
+  ...cfg,
+  // Every meter leaves the config with its kind, whichever protocol's model it comes from.
+  meters: cfg.meters.map((m) => (m.kind ? m : { ...m, kind: modelKind(m) as typeof m.kind })),
+})));
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 
 /** Reads a YAML or JSON gateway config; every problem is reported with its path. */

@@ -38,3 +38,19 @@ export { decodeRegister, encodeRegister } from './decode.ts';
 export { REGISTER_WIDTH } from './types.ts';
 export type { ModelGuess, ReadRegisters } from './identify.ts';
 export type { MeterModel, RegisterDef, ReadLimits, ByteOrder, RegisterType, IdentifyHint } from './types.ts';
+
+// ---- Models of the other serial protocols (DL/T 645-2007, CJ/T 188) ------------------------
+import type { Cjt188Model, Dlt645Model } from './types.ts';
+import { DLT645_MODELS } from './dlt645.ts';
+import { CJT188_MODELS } from './cjt188-vendors.ts';
+
+export { DLT645_MODELS, DLT645_ITEMS } from './dlt645.ts';
+export { CJT188_MODELS } from './cjt188-vendors.ts';
+export type { Provenance, Dlt645Model, Dlt645Item, Cjt188Model, Cjt188Field, SerialProtocol } from './types.ts';
+
+/** Every model of every protocol, for listings and the one invariants check. */
+export type AnyModel = (MeterModel & { protocol?: undefined }) | Dlt645Model | Cjt188Model;
+export const ALL_MODELS: readonly AnyModel[] = [...MODELS, ...DLT645_MODELS, ...CJT188_MODELS];
+
+/** `modbus` for a register-table model, else the model's own protocol. */
+export const modelProtocol = (m: AnyModel): 'modbus' | 'dlt645' | 'cjt188' => m.protocol ?? 'modbus';

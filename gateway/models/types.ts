@@ -63,4 +63,69 @@ export interface MeterModel {
   readonly limits?: Partial<ReadLimits>;
   /** Plausibility checks a bus scan can run to guess this model (see identify.ts). */
   readonly identify?: readonly IdentifyHint[];
+  /** What the register table was checked against (see docs/meter-models.md). */
+  readonly provenance: Provenance;
+}
+
+/**
+ * What a model's table was checked against. `captured`: bytes from a real (or third-party) device,
+ * or a worked example printed in the maker's document, decoded by the test that names `source`;
+ * `datasheet`: transcribed from the document only, not yet checked against any bytes.
+ */
+export type Provenance =
+  | { readonly status: 'captured'; readonly source: string }
+  | { readonly status: 'datasheet'; readonly source?: string };
+
+/** The serial protocols a meter model can speak besides Modbus. */
+export type SerialProtocol = 'dlt645' | 'cjt188';
+
+/**
+ * A DL/T 645-2007 value format as Appendix A of the standard writes it: one X per BCD digit,
+ * e.g. `XXXXXX.XX` = 4 bytes with two decimals.
+ */
+export type Dlt645Format = string;
+
+/** One data identifier a DL/T 645-2007 model reads. */
+export interface Dlt645Item {
+  /** DI3 DI2 DI1 DI0 as the standard writes it (e.g. 0x00010000 forward active total energy). */
+  readonly di: number;
+  readonly measurement: MeasurementKey;
+  readonly format: Dlt645Format;
+  /** The top bit of the most significant byte is the sign (Appendix A: currents, powers, PF). */
+  readonly signed?: boolean;
+  /** value = decoded × scale, when the model's unit differs from the measurement's (e.g. W → kW). */
+  readonly scale?: number;
+}
+
+export interface Dlt645Model {
+  readonly protocol: 'dlt645';
+  readonly name: string;
+  readonly vendor: string;
+  readonly kind: 'electricity';
+  readonly datasheet: string;
+  readonly provenance: Provenance;
+  readonly items: readonly Dlt645Item[];
+}
+
+/** The fields of a CJ/T 188 DI 901FH answer a model maps to measurements. */
+export type Cjt188Field =
+  | 'current_volume' | 'settlement_volume'
+  | 'current_heat' | 'settlement_heat' | 'heat_power' | 'flow' | 'cumulative_volume'
+  | 'supply_temp' | 'return_temp';
+
+export interface Cjt188Model {
+  readonly protocol: 'cjt188';
+  readonly name: string;
+  readonly vendor: string;
+  readonly kind: 'water' | 'heat' | 'gas';
+  readonly datasheet: string;
+  readonly provenance: Provenance;
+  /** CJ/T 188-2004 Table 2 meter type (T) sent in requests: 10H–13H water, 20H/21H heat/cooling, 30H gas. */
+  readonly meterType: number;
+  /**
+   * How the meter wants DI 901FH on the wire. The standard sends DI0 first ("1F 90"), but many
+   * water meters in the field expect and answer "90 1F"; replies are accepted either way.
+   */
+  readonly diOrder: '901F' | '1F90';
+  readonly fields: Readonly<Partial<Record<Cjt188Field, MeasurementKey>>>;
 }

@@ -1,4 +1,5 @@
 import { LinkDownError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError } from '../drivers/errors.ts';
+import { declaredFailureClass } from '../protocols/errors.ts';
 
 /**
  * - timeout: no answer; transient, but enough of them in a row mean the device is absent.
@@ -8,6 +9,9 @@ import { LinkDownError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutErr
 export type FailureClass = 'timeout' | 'transient' | 'permanent';
 
 export function classifyFailure(err: unknown): FailureClass {
+  // Errors of the other serial protocols say their own class (protocols/errors.ts).
+  const declared = declaredFailureClass(err);
+  if (declared) return declared;
   if (err instanceof ModbusTimeoutError) return 'timeout';
   if (err instanceof ModbusExceptionError) {
     switch (err.exceptionCode) {

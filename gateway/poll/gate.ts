@@ -1,4 +1,5 @@
 import type { ModbusLink } from '../drivers/link.ts';
+import type { FrameLink } from '../drivers/frame-link.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -15,6 +16,23 @@ export function gateLink(link: ModbusLink, delayMs: number): ModbusLink {
       if (delayMs > 0 && wait > 0) await sleep(wait);
       try {
         return await link.readRegisters(unitId, fc, address, count, timeoutMs);
+      } finally {
+        lastEnd = performance.now();
+      }
+    },
+    close: () => link.close(),
+  };
+}
+
+/** gateLink for the byte link of a DL/T 645 / CJ/T 188 line. */
+export function gateFrameLink(link: FrameLink, delayMs: number): FrameLink {
+  let lastEnd = 0;
+  return {
+    async transact(request, complete, timeoutMs) {
+      const wait = lastEnd + delayMs - performance.now();
+      if (delayMs > 0 && wait > 0) await sleep(wait);
+      try {
+        return await link.transact(request, complete, timeoutMs);
       } finally {
         lastEnd = performance.now();
       }

@@ -1,9 +1,13 @@
 import type { Logger } from 'pino';
 import type { Reading } from '../../core/index.ts';
 import type { BusConfig, GatewayConfig, MeterConfig } from '../config.ts';
-import { createBusLink, type ModbusLink } from '../drivers/index.ts';
+import { createBusLink, targetOf, type ModbusLink } from '../drivers/index.ts';
+import { createFrameLink, type FrameLink } from '../drivers/frame-link.ts';
+import { serialReader } from '../protocols/readers.ts';
+import { isSerialProtocol } from '../protocols/registry.ts';
 import { startMqttMeters, type MqttMeterSource } from '../drivers/mqtt-meter.ts';
-import { gateLink } from './gate.ts';
+import { gateFrameLink, gateLink } from './gate.ts';
+import { modbusReader } from './meter-plan.ts';
 import { bitsPerChar, silenceMs } from './planner.ts';
 import { buildReading, type CounterMemory } from './reading.ts';
 import { createBusScheduler, type BusScheduler, type SchedulerOptions } from './scheduler.ts';
@@ -26,6 +30,8 @@ export interface PollerDeps {
   scheduler?: SchedulerOptions;
   /** Builds the link of a Modbus bus (default: modbus-serial); lets a caller observe or wrap it. */
   createLink?: (bus: Exclude<BusConfig, { type: 'mqtt' }>) => ModbusLink;
+  /** Builds the byte link of a DL/T 645 / CJ/T 188 line (default: serialport or a TCP socket). */
+  createFrameLink?: (bus: Extract<BusConfig, { type: 'rtu' | 'rtu-over-tcp' }>) => FrameLink;
 }
 
 type ModbusBus = Exclude<BusConfig, { type: 'mqtt' }>;
@@ -64,11 +70,29 @@ export function createPoller(config: GatewayConfig, deps: PollerDeps): Poller {
       continue;
     }
     const modbusBus: ModbusBus = bus;
+    const protocol = meters[0]!.protocol;
+    if (isSerialProtocol(protocol) && modbusBus.type !== 'tcp') {
+      const serialBus = modbusBus;
+      // A DL/T 645 / CJ/T 188 line (config.ts keeps Modbus meters off it): a raw byte link, the
+      // same scheduler. Frames are separated by the bus's interFrameDelayMs only: these
+      // standards define no inter-frame silence, the wake-up bytes do that job.
+      const raw = deps.createFrameLink
+        ? deps.createFrameLink(serialBus)
+        : createFrameLink(targetOf(serialBus) as Exclude<ReturnType<typeof targetOf>, { type: 'tcp' }>, { connectTimeoutMs: Math.max(serialBus.timeoutMs, 1000) });
+      const link = gateFrameLink(raw, serialBus.interFrameDelayMs);
+      const busLog = log.child({ bus: bus.id });
+      const sched = createBusScheduler(serialBus, meters, (m) => serialReader(m as typeof m & { protocol: typeof protocol }, link, {
+        clock: now,
+        onUnsupported: (what, reason) => busLog.warn({ meter: m.id, reason }, `${what} not served by this meter; no longer asked`),
+      }), { log: busLog, onReading: deps.onReading, now, ...(deps.scheduler ? { options: deps.scheduler } : {}) });
+      schedulers.push({ start: sched.start, states: sched.states, stop: async () => { await sched.stop(); await link.close(); } });
+      continue;
+    }
     // Modbus over serial line V1.02, 2.5.1.1: never less than 3.5 character times between frames.
     const minGap = modbusBus.type === 'rtu' ? silenceMs({ baud: modbusBus.baud, bitsPerChar: bitsPerChar(modbusBus) }) : 0;
     const raw = deps.createLink ? deps.createLink(modbusBus) : createBusLink(modbusBus, { connectTimeoutMs: Math.max(modbusBus.timeoutMs, 1000) });
     const link = gateLink(raw, Math.max(minGap, modbusBus.interFrameDelayMs));
-    const sched = createBusScheduler(modbusBus, meters, link, {
+    const sched = createBusScheduler(modbusBus, meters, modbusReader(link, now), {
       log: log.child({ bus: bus.id }), onReading: deps.onReading, now, ...(deps.scheduler ? { options: deps.scheduler } : {}),
     });
     schedulers.push({ start: sched.start, states: sched.states, stop: async () => { await sched.stop(); await link.close(); } });

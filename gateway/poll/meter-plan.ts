@@ -36,3 +36,12 @@ export async function readPlan(
   }
   return { values, ts };
 }
+
+/** The reader of a Modbus meter on `link`: its model's plan, read in order. */
+export function modbusReader(link: ModbusLink, clock: () => number): (meter: Pick<MeterConfig, 'model' | 'registers' | 'kind' | 'unitId'>) => (timeoutMs: number) => ReturnType<typeof readPlan> {
+  return (meter) => {
+    const requests = meterRequests(meter);
+    const unitId = meter.unitId ?? 1;
+    return (timeoutMs) => readPlan(link, unitId, requests, timeoutMs, clock);
+  };
+}

@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 import type { Reading } from '../../core/index.ts';
 import type { BusConfig, MeterConfig } from '../config.ts';
-import type { ModbusLink } from '../drivers/link.ts';
-import type { ReadRequest } from './planner.ts';
 import type { MeterState } from './types.ts';
 import { classifyFailure, describeFailure } from './failures.ts';
 import {
@@ -10,7 +8,7 @@ import {
   type FailureState, type RetryPolicy,
 } from './backoff.ts';
 import { buildReading, type CounterMemory } from './reading.ts';
-import { meterRequests, readPlan } from './meter-plan.ts';
+import type { MeterRead, ReadMeter } from './read-meter.ts';
 
 export interface SchedulerOptions {
   retryBaseMs?: number;
@@ -26,8 +24,7 @@ export interface BusScheduler {
 
 interface Run {
   meter: MeterConfig;
-  unitId: number;
-  requests: ReadRequest[];
+  read: ReadMeter;
   timeoutMs: number;
   policy: RetryPolicy;
   log: Logger;
@@ -42,8 +39,10 @@ interface Run {
 const mono = () => performance.now();
 
 /**
- * Polls every Modbus meter of one bus through one link, one transaction at a time (an RS-485 line
- * is half duplex; Modbus over serial line V1.02, 2.1: a single master, one request outstanding).
+ * Polls every meter of one bus, one transaction at a time (an RS-485 line is half duplex; Modbus
+ * over serial line V1.02, 2.1 and DL/T 645-2007 4.x alike: a single master, one request
+ * outstanding). What a read is — a Modbus plan, a DL/T 645 identifier list, a CJ/T 188 DI 901FH —
+ * comes from `readerFor`, so every protocol shares the same timing, retry and backoff.
  * The meter whose attempt is due first goes next; a retry or a backed-off meter waits in the queue
  * by time instead of holding the line, so one dead meter costs the others at most one timeout per
  * probe.
@@ -51,16 +50,14 @@ const mono = () => performance.now();
 export function createBusScheduler(
   bus: Exclude<BusConfig, { type: 'mqtt' }>,
   meters: readonly MeterConfig[],
-  link: ModbusLink,
+  readerFor: (meter: MeterConfig) => ReadMeter,
   deps: { log: Logger; onReading(reading: Reading): void; now: () => number; options?: SchedulerOptions },
 ): BusScheduler {
   const opts = deps.options ?? {};
   const runs: Run[] = meters.map((meter) => {
-    const requests = meterRequests(meter);
     return {
       meter,
-      unitId: meter.unitId ?? 1,
-      requests,
+      read: readerFor(meter),
       timeoutMs: meter.timeoutMs ?? bus.timeoutMs,
       policy: {
         intervalMs: meter.intervalMs,
@@ -101,9 +98,9 @@ export function createBusScheduler(
   };
 
   async function attempt(r: Run): Promise<void> {
-    let result: Awaited<ReturnType<typeof readPlan>>;
+    let result: MeterRead;
     try {
-      result = await readPlan(link, r.unitId, r.requests, r.timeoutMs, deps.now);
+      result = await r.read(r.timeoutMs);
     } catch (err) {
       onFailure(r, err);
       return;
@@ -115,6 +112,7 @@ export function createBusScheduler(
     r.due = r.slot;
     Object.assign(r.status, { online: true, lastReadTs: result.ts, consecutiveErrors: 0, state: 'ok', reads: r.status.reads + 1 });
     if (wasDown) r.log.info('meter answers again');
+    noteAlarms(r, result.alarms ?? []);
     let reading: Reading;
     try {
       reading = buildReading(r.meter.id, result.ts, result.values, r.meter, r.counters);
@@ -127,6 +125,16 @@ export function createBusScheduler(
     } catch (err) {
       r.log.error({ err }, 'reading consumer failed');
     }
+  }
+
+  // Status bits a meter reports alongside its values (a closed valve, a low battery): kept in
+  // the meter's state for the health endpoint and logged when they change.
+  function noteAlarms(r: Run, alarms: readonly string[]): void {
+    const before = r.status.alarms ?? [];
+    if (before.length === alarms.length && before.every((a, i) => a === alarms[i])) return;
+    if (alarms.length > 0) r.log.warn({ alarms }, 'meter reports alarms');
+    else r.log.info('meter alarms cleared');
+    r.status.alarms = [...alarms];
   }
 
   function onFailure(r: Run, err: unknown): void {
@@ -182,6 +190,6 @@ export function createBusScheduler(
       await loop;
       loop = null;
     },
-    states: () => runs.map((r) => ({ ...r.status })),
+    states: () => runs.map((r) => ({ ...r.status, ...(r.status.alarms ? { alarms: [...r.status.alarms] } : {}) })),
   };
 }

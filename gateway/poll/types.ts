@@ -8,4 +8,6 @@ export interface MeterState {
   state: 'ok' | 'retrying' | 'backoff' | 'unknown';
   reads: number;
   errors: number;
+  /** Status alarms the meter itself reported in its last answer (CJ/T 188 ST: valve, battery). */
+  alarms?: string[];
 }

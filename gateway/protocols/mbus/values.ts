@@ -112,10 +112,24 @@ export function bytesValue(b: Uint8Array): MbusValue {
   return { kind: 'bytes', hex: hexOf(b) };
 }
 
-/** raw × 10^exponent without binary noise: 2071 × 10^-2 is 20.71, not 20.710000000000001. */
+/**
+ * raw × 10^exponent without binary noise: 2071 × 10^-2 is 20.71, not 20.710000000000001. A real
+ * (type H) is a float32: it is first written with the fewest digits that still read back as the
+ * same float32 (−0.170721754… → −0.1707218), which is all the precision the meter sent.
+ */
 export function scaled(raw: number, exponent: number): number {
-  if (exponent === 0 || !Number.isFinite(raw)) return raw * 10 ** exponent;
-  if (Number.isInteger(raw)) return Number(`${raw}e${exponent}`);
-  // A real (type H) carries its own fraction: round to the 7 significant digits a float32 holds.
-  return Number((raw * 10 ** exponent).toPrecision(7));
+  if (!Number.isFinite(raw)) return raw;
+  const v = Number.isInteger(raw) ? raw : shortestFloat32(raw);
+  const text = String(v);
+  if (exponent === 0) return v;
+  return text.includes('e') ? v * 10 ** exponent : Number(`${text}e${exponent}`);
+}
+
+function shortestFloat32(x: number): number {
+  const f = Math.fround(x);
+  for (let p = 1; p <= 9; p++) {
+    const v = Number(x.toPrecision(p));
+    if (Math.fround(v) === f) return v;
+  }
+  return x;
 }

@@ -88,6 +88,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   let broker: EmbeddedBroker | null = null;
   let bus: MessageBus;
   if (config.mqtt.mode === 'external') {
+    gapMs: config.usage.estimateAfterHours * 3_600_000, settleMs: config.usage.lateSettleSeconds * 1000,
     bus = await connectExternalBus(config.mqtt.external!, log.child({ module: 'mqtt' }));
   } else {
     broker = await startEmbeddedBroker(config.mqtt, config.gateways, log.child({ module: 'broker' }));

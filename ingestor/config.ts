@@ -85,6 +85,13 @@ export type IngestorConfig = z.infer<typeof IngestorConfigSchema>;
  */
 export function loadIngestorConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): IngestorConfig {
   const raw = (file ? readFile(file) : {}) ?? {};
+    /**
+     * A step between two counter readings longer than this is spread evenly and counted as estimated:
+     * in the totals, not in completeness. 24 h by default; raise it for meters read monthly by hand.
+     */
+    estimateAfterHours: z.number().positive().max(24 * 400).default(24),
+    /** Seconds a meter must go without late readings before a long gap they lead into is derived. */
+    lateSettleSeconds: z.number().min(0).max(3600).default(5),
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ZmError('ERR_CONFIG_INVALID', `${file}: expected a mapping at the top level`);
   }

@@ -4,7 +4,7 @@ import { IsoDate } from '../registry/schema.ts';
 import { siteReport } from '../indicators/site-report.ts';
 import { Flag, Year } from './query-params.ts';
 import type { ReportingContext } from './reporting-context.ts';
-import { SiteParams, requireRegistry } from './sites.ts';
+import { SiteParams, expectedMeters, requireRegistry } from './sites.ts';
 
 export const IndicatorsQuery = z.object({
   year: Year.optional(),
@@ -19,6 +19,6 @@ export const indicatorsRoutes = (ctx: ReportingContext): FastifyPluginAsync => a
     const { site } = SiteParams.parse(req.params);
     const q = IndicatorsQuery.parse(req.query);
     const parentOf = (id: string) => ctx.directory.meter(site, id)?.parent;
-    return siteReport(ctx.influx, requireRegistry(ctx), site, q, parentOf, ctx.now());
+    return siteReport(ctx.influx, requireRegistry(ctx), site, q, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now() });
   });
 };

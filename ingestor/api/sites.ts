@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { Id, ZmError } from '../../core/index.ts';
+import { Id, USAGE_COUNTER, ZmError } from '../../core/index.ts';
+import type { ExpectedMeter } from '../indicators/completeness.ts';
 import { findSite } from '../registry/lookup.ts';
 import type { Registry } from '../registry/schema.ts';
 import type { ReportingContext } from './reporting-context.ts';
@@ -17,6 +18,15 @@ export function requireSite(ctx: ReportingContext, site: string) {
   const found = findSite(requireRegistry(ctx), site);
   if (!found) throw new ZmError('ERR_NOT_FOUND', `the registry has no site "${site}"`);
   return found;
+}
+
+/** The site's meters with a usage counter, as the directory knows them from the gateways' manifests. */
+export function expectedMeters(ctx: ReportingContext, site: string): ExpectedMeter[] {
+  return ctx.directory.allMeters().filter((m) => m.site === site && USAGE_COUNTER[m.kind]).map((m) => {
+    const e: ExpectedMeter = { id: m.id, building: m.building, kind: m.kind, role: m.role };
+    if (m.parent) e.parent = m.parent;
+    return e;
+  });
 }
 
 export const sitesRoutes = (ctx: ReportingContext): FastifyPluginAsync => async (app) => {

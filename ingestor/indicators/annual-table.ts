@@ -15,6 +15,10 @@ export interface AnnualRow {
   decline: number | null;
   target: number | null;
   achieved: number | null;
+  /** Share of the period covered by measured usage (0–1), null for figures not taken from usage. */
+  completeness: number | null;
+  /** Why value is null: incomplete, no_data, future. */
+  reason: string | null;
 }
 
 const FIGURES: Record<string, { zh: string; en: string }> = {
@@ -34,7 +38,10 @@ function scopeRows(scope: AnnualRow['scope'], building: string, r: ScopeResult):
   const rows: AnnualRow[] = [];
   for (const [kind, m] of Object.entries(r.quantities) as [EnergyKind, Measure][]) {
     const k = ENERGY_KINDS[kind];
-    rows.push({ scope, building, key: `${kind}_quantity`, zh: `${k.zh}用量`, en: `${k.en} used`, unit: m.unit, value: m.value, base_year: null, base_value: null, decline: null, target: null, achieved: null });
+    rows.push({
+      scope, building, key: `${kind}_quantity`, zh: `${k.zh}用量`, en: `${k.en} used`, unit: m.unit, value: m.value, base_year: null, base_value: null, decline: null, target: null, achieved: null,
+      completeness: r.completeness[kind] ?? null, reason: m.reason ?? null,
+    });
   }
   for (const [key, names] of Object.entries(FIGURES)) {
     const m = (r.indicators as unknown as Record<string, Measure>)[key]!;
@@ -44,6 +51,7 @@ function scopeRows(scope: AnnualRow['scope'], building: string, r: ScopeResult):
       scope, building, key, ...names, unit: m.unit, value: m.value,
       base_year: plan?.baseYear ?? null, base_value: base?.value ?? null,
       decline: progress?.decline.value ?? null, target: progress?.target.value ?? null, achieved: progress?.achieved.value ?? null,
+      completeness: m.completeness ?? null, reason: m.reason ?? null,
     });
   }
   return rows;

@@ -4,6 +4,10 @@ import { CARRIERS, CARRIER_UNITS, DEFAULT_FACTORS, factorTable, factorUnit, sele
 export interface Measure {
   value: number | null;
   unit: string;
+  /** Why value is null where it is for want of data: 'incomplete', 'no_data', 'future' (see completeness.ts). */
+  reason?: string;
+  /** Share (0–1) of the period covered by measured usage, for figures computed from usage. */
+  completeness?: number;
 }
 
 /** Quantities per carrier in the carrier's unit (kWh, m³, kg): see CARRIER_UNITS. */

@@ -6,6 +6,8 @@ import type { InfluxClient } from '../store/influx.ts';
 import { totals, yearContext, type FactorUse } from './energy.ts';
 import { epochBounds, type LocalPeriod } from './period.ts';
 import { buildingQuantities } from './quantities.ts';
+import { completenessByBuilding, DEFAULT_COMPLETENESS_THRESHOLD } from './completeness.ts';
+import type { SiteReportInput } from './site-report.ts';
 import { meterTotals } from './usage-source.ts';
 
 export interface MonthlyRow {
@@ -17,6 +19,10 @@ export interface MonthlyRow {
   /** Standard coal of the quantity, null for water. */
   energy_kgce: number | null;
   co2_kg: number | null;
+  /** Share of the month covered by measured usage (0–1). */
+  completeness: number;
+  /** Whether the month is complete enough to report (registry completenessThreshold). */
+  complete: boolean;
 }
 
 export interface MonthlyTable {
@@ -24,35 +30,42 @@ export interface MonthlyTable {
   year: number;
   rows: MonthlyRow[];
   vintages: FactorUse[];
+  completenessThreshold: number;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** Per local month, per building and kind: the quantity (same rule as the indicators), its kgce and CO₂. */
-export async function monthlyTable(influx: InfluxClient, registry: Registry, siteId: string, year: number, parentOf: (meter: string) => string | undefined): Promise<MonthlyTable> {
+export async function monthlyTable(influx: InfluxClient, registry: Registry, siteId: string, year: number, input: SiteReportInput): Promise<MonthlyTable> {
+  const { parentOf } = input;
+  const threshold = registry.completenessThreshold ?? DEFAULT_COMPLETENESS_THRESHOLD;
   const found = findSite(registry, siteId);
   if (!found) throw new ZmError('ERR_NOT_FOUND', `the registry has no site "${siteId}"`);
   const { site } = found;
   const months: LocalPeriod[] = Array.from({ length: 12 }, (_, i) => ({
     from: `${year}-${pad(i + 1)}-01`, to: i === 11 ? `${year + 1}-01-01` : `${year}-${pad(i + 2)}-01`, year, months: null,
   }));
-  const all = await meterTotals(influx, siteId, months.map((m) => epochBounds(m, site.utcOffset)));
+  const bounds = months.map((m) => epochBounds(m, site.utcOffset));
+  const all = await meterTotals(influx, siteId, bounds);
   const ctx = yearContext(registry.factors, site, year);
   const vintages = new Map<string, FactorUse>();
   const rows: MonthlyRow[] = [];
   all.forEach((meterRows, i) => {
+    const complete = completenessByBuilding(meterRows, input.meters, bounds[i]!.to - bounds[i]!.from, parentOf);
     for (const [building, q] of buildingQuantities(meterRows, parentOf)) {
       for (const [carrier, quantity] of Object.entries(q.quantities) as [Carrier, number][]) {
         const t = totals({ [carrier]: quantity }, ctx);
         for (const v of t.vintages) vintages.set(v.id, v);
         const water = carrier === 'water';
+        const completeness = complete.get(building)?.[carrier as EnergyKind] ?? 0;
         rows.push({
           month: months[i]!.from.slice(0, 7), building, kind: carrier as EnergyKind, quantity, unit: ENERGY_KINDS[carrier as EnergyKind].unit,
           energy_kgce: water ? null : t.energy_kgce.value, co2_kg: water ? null : t.co2_kg.value,
+          completeness, complete: completeness >= threshold,
         });
       }
     }
   });
   rows.sort((a, b) => a.month.localeCompare(b.month) || a.building.localeCompare(b.building) || a.kind.localeCompare(b.kind));
-  return { site: siteId, year, rows, vintages: [...vintages.values()] };
+  return { site: siteId, year, rows, vintages: [...vintages.values()], completenessThreshold: threshold };
 }

@@ -48,5 +48,5 @@ export function shiftPeriod(p: LocalPeriod, year: number): LocalPeriod {
 /** Epoch-ms bounds of local dates, for querying the rollups. */
 export function epochBounds(p: LocalPeriod, utcOffset: string): Period {
   const off = parseUtcOffset(utcOffset) * MINUTE_MS;
-  return { from: Date.parse(`${p.from}T00:00:00Z`) - off, to: Date.parse(`${p.to}T00:00:00Z`) - off };
+  return { from: Date.parse(`${p.from}T00:00:00Z`) - off, to: Date.parse(`${p.to}T00:00:00Z`) - off, wholeMonths: p.from.endsWith('-01') && p.to.endsWith('-01') };
 }

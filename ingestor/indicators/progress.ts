@@ -55,6 +55,9 @@ export function planProgress(plan: Plan, base: IndicatorSet, now: IndicatorSet, 
     const b = base[key].value;
     const n = now[key].value;
     const d = b !== null && n !== null && b > 0 ? decline(b, n) : null;
+    // Say which period is missing: a decline against an incomplete year would be a number to file.
+    const why = n === null && now[key].reason ? `now_${now[key].reason}` : b === null && base[key].reason ? `base_${base[key].reason}` : undefined;
+    const nul = (unit: string) => (why ? { value: null, unit, reason: why } : { value: null, unit });
     out.push({
       indicator: key,
       plan: plan.id,
@@ -62,11 +65,11 @@ export function planProgress(plan: Plan, base: IndicatorSet, now: IndicatorSet, 
       targetYear: plan.targetYear,
       base: base[key],
       now: now[key],
-      decline: { value: d, unit: '1' },
+      decline: d === null ? nul('1') : { value: d, unit: '1' },
       target: { value: target, unit: '1' },
-      achieved: { value: d === null ? null : achievedShare(d, target), unit: '1' },
+      achieved: d === null ? nul('1') : { value: achievedShare(d, target), unit: '1' },
       yearsLeft,
-      requiredYearlyDecline: { value: d === null ? null : requiredYearlyDecline(target, d, yearsLeft), unit: '1/year' },
+      requiredYearlyDecline: d === null ? nul('1/year') : { value: requiredYearlyDecline(target, d, yearsLeft), unit: '1/year' },
     });
   }
   return out;

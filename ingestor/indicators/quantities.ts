@@ -18,23 +18,31 @@ export interface BuildingQuantities {
  * same building and kind), so a sub-meter under another sub-meter is not counted twice. Unmetered
  * load is then missing from the figure, which the coverage and balance answers show.
  */
+/** The meters a building's quantity of one kind is taken from: its main meters, else its top-level ones. */
+export function pickCounted<T extends { meter: string; role: 'main' | 'sub' }>(list: readonly T[], parentOf: (meter: string) => string | undefined): T[] {
+  const ids = new Set(list.map((r) => r.meter));
+  const mains = list.filter((r) => r.role === 'main');
+  return mains.length ? mains : list.filter((r) => !ids.has(parentOf(r.meter) ?? ''));
+}
+
 export function buildingQuantities(rows: readonly MeterTotal[], parentOf: (meter: string) => string | undefined): Map<string, BuildingQuantities> {
   const out = new Map<string, BuildingQuantities>();
   const groups = new Map<string, MeterTotal[]>();
   for (const r of rows) {
     const k = `${r.building}\u0000${r.kind}`;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
   }
   for (const list of groups.values()) {
     const { building, kind } = list[0]!;
-    const ids = new Set(list.map((r) => r.meter));
-    const mains = list.filter((r) => r.role === 'main');
-    const picked = mains.length ? mains : list.filter((r) => !ids.has(parentOf(r.meter) ?? ''));
+    const picked = pickCounted(list, parentOf);
+    const mains = picked.length && picked[0]!.role === 'main';
     let b = out.get(building);
     if (!b) out.set(building, (b = { quantities: {}, sources: {} }));
     const carrier = kind as Carrier;
     b.quantities[carrier] = (b.quantities[carrier] ?? 0) + picked.reduce((s, r) => s + r.quantity, 0);
-    b.sources[kind] = { source: mains.length ? 'main' : 'top_level_meters', meters: picked.map((r) => r.meter).sort() };
+    b.sources[kind] = { source: mains ? 'main' : 'top_level_meters', meters: picked.map((r) => r.meter).sort() };
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { plansInForce, type Plan } from '../registry/plans.ts';
 import type { Building, Registry } from '../registry/schema.ts';
 import type { InfluxClient } from '../store/influx.ts';
 import { breakdown, type BreakdownRow } from './breakdown.ts';
+import { completenessByBuilding, DEFAULT_COMPLETENESS_THRESHOLD, leastComplete, withCompleteness, type ExpectedMeter, type KindCompleteness } from './completeness.ts';
 import { addQuantities, yearContext, type FactorUse, type Measure, type Quantities } from './energy.ts';
 import { computeIndicators, type IndicatorSet } from './intensity.ts';
 import { epochBounds, resolvePeriod, shiftPeriod, type LocalPeriod, type PeriodRequest } from './period.ts';
@@ -18,11 +19,15 @@ export interface PlanResult {
   targetYear: number;
   basePeriod: LocalPeriod;
   base: IndicatorSet;
+  /** Share of the base period covered by measured usage, per kind. */
+  baseCompleteness: KindCompleteness;
   progress: IndicatorProgress[];
 }
 
 export interface ScopeResult {
   indicators: IndicatorSet;
+  /** Share of the period covered by measured usage, per kind (the least complete building for the site). */
+  completeness: KindCompleteness;
   quantities: Partial<Record<EnergyKind, Measure>>;
   sources: BuildingQuantities['sources'];
   plans: PlanResult[];
@@ -37,6 +42,17 @@ export interface SiteReport {
   total: ScopeResult;
   buildings: (ScopeResult & { building: string; name: string | null })[];
   vintages: FactorUse[];
+  /** Below this completeness a figure is null with the reason (registry completenessThreshold). */
+  completenessThreshold: number;
+  /** The least complete building and kind of the period, null when the site has no metered kind. */
+  completenessMin: number | null;
+}
+
+export interface SiteReportInput {
+  parentOf: (meter: string) => string | undefined;
+  /** Meters the directory knows for the site: a kind they meter that has no usage counts as incomplete. */
+  meters: readonly ExpectedMeter[];
+  now: number;
 }
 
 export const QUANTITY_RULE = 'Per building and kind: the sum of its main meters (role main) from the daily rollups; where a building has no main meter of a kind, the sum of its top-level meters of that kind (meters whose parent is not another meter of the same building and kind). The site is the sum of its buildings.';
@@ -47,6 +63,7 @@ interface Scope {
   quantities: (i: number) => Quantities;
   sources: (i: number) => BuildingQuantities['sources'];
   rows: (i: number) => MeterTotal[];
+  completeness: (i: number) => KindCompleteness;
 }
 
 const sumDefined = (values: (number | undefined)[]) => (values.some((v) => v === undefined) ? undefined : values.reduce<number>((s, v) => s + v!, 0));
@@ -55,7 +72,8 @@ const sumDefined = (values: (number | undefined)[]) => (values.some((v) => v ===
  * Indicators of a site and each of its buildings for a period, against the base year of every plan
  * in force (over the same dates), from the daily usage rollups in one InfluxDB request.
  */
-export async function siteReport(influx: InfluxClient, registry: Registry, siteId: string, req: PeriodRequest, parentOf: (meter: string) => string | undefined, now: number): Promise<SiteReport> {
+export async function siteReport(influx: InfluxClient, registry: Registry, siteId: string, req: PeriodRequest, input: SiteReportInput): Promise<SiteReport> {
+  const { parentOf, now } = input;
   const found = findSite(registry, siteId);
   if (!found) throw new ZmError('ERR_NOT_FOUND', `the registry has no site "${siteId}"`);
   const { site } = found;
@@ -68,8 +86,12 @@ export async function siteReport(influx: InfluxClient, registry: Registry, siteI
   const plans: Plan[] = plansInForce(findBuilding(registry, siteId, site.buildings[0]!.id)!.plans, period.year);
   const baseYears = [...new Set(plans.map((p) => p.baseYear))];
   const periods = [period, ...baseYears.map((y) => shiftPeriod(period, y))];
-  const totals = await meterTotals(influx, siteId, periods.map((p) => epochBounds(p, site.utcOffset)));
+  const bounds = periods.map((p) => epochBounds(p, site.utcOffset));
+  const totals = await meterTotals(influx, siteId, bounds);
   const perBuilding = totals.map((rows) => buildingQuantities(rows, parentOf));
+  const threshold = registry.completenessThreshold ?? DEFAULT_COMPLETENESS_THRESHOLD;
+  const complete = totals.map((rows, i) => completenessByBuilding(rows, input.meters, bounds[i]!.to - bounds[i]!.from, parentOf));
+  const future = bounds.map((b) => b.from >= now);
   const vintages = new Map<string, FactorUse>();
   // One factor context per data year, shared by the site and every building.
   const contexts = new Map(periods.map((p) => [p.year, yearContext(registry.factors, site, p.year)]));
@@ -77,7 +99,8 @@ export async function siteReport(influx: InfluxClient, registry: Registry, siteI
   const evaluate = (scope: Scope): ScopeResult => {
     const set = (i: number) => {
       const p = periods[i]!;
-      const s = computeIndicators({ ...contexts.get(p.year)!, quantities: scope.quantities(i), areaM2: scope.area(p), headcount: scope.headcount(p) });
+      const raw = computeIndicators({ ...contexts.get(p.year)!, quantities: scope.quantities(i), areaM2: scope.area(p), headcount: scope.headcount(p) });
+      const s = withCompleteness(raw, scope.completeness(i), threshold, future[i]!);
       for (const v of s.vintages) vintages.set(`${v.id}|${v.via}`, v);
       return s;
     };
@@ -85,13 +108,13 @@ export async function siteReport(influx: InfluxClient, registry: Registry, siteI
     const results: PlanResult[] = plans.map((plan) => {
       const i = 1 + baseYears.indexOf(plan.baseYear);
       const base = set(i);
-      return { plan: plan.id, name: plan.name, baseYear: plan.baseYear, targetYear: plan.targetYear, basePeriod: periods[i]!, base, progress: planProgress(plan, base, indicators, period.year) };
+      return { plan: plan.id, name: plan.name, baseYear: plan.baseYear, targetYear: plan.targetYear, basePeriod: periods[i]!, base, baseCompleteness: scope.completeness(i), progress: planProgress(plan, base, indicators, period.year) };
     });
     const usage = toMeterUsage(scope.rows(0), parentOf);
     const ctx = contexts.get(period.year)!;
     const q = scope.quantities(0);
     const quantities = Object.fromEntries(Object.entries(q).map(([k, v]) => [k, { value: v, unit: ENERGY_KINDS[k as EnergyKind]?.unit ?? '' }]));
-    return { indicators, quantities, sources: scope.sources(0), plans: results, breakdown: { zone: breakdown(usage, 'zone', ctx).rows, end_use: breakdown(usage, 'end_use', ctx).rows } };
+    return { indicators, completeness: scope.completeness(0), quantities, sources: scope.sources(0), plans: results, breakdown: { zone: breakdown(usage, 'zone', ctx).rows, end_use: breakdown(usage, 'end_use', ctx).rows } };
   };
 
   const ofBuilding = (b: Building): Scope => ({
@@ -100,6 +123,7 @@ export async function siteReport(influx: InfluxClient, registry: Registry, siteI
     quantities: (i) => perBuilding[i]!.get(b.id)?.quantities ?? {},
     sources: (i) => perBuilding[i]!.get(b.id)?.sources ?? {},
     rows: (i) => totals[i]!.filter((r) => r.building === b.id),
+    completeness: (i) => complete[i]!.get(b.id) ?? {},
   });
   const buildings = site.buildings.map((b) => ({ building: b.id, name: b.name ?? null, ...evaluate(ofBuilding(b)) }));
   const scopes = site.buildings.map(ofBuilding);
@@ -109,6 +133,11 @@ export async function siteReport(influx: InfluxClient, registry: Registry, siteI
     quantities: (i) => addQuantities(...scopes.map((s) => s.quantities(i))),
     sources: () => ({}),
     rows: (i) => totals[i]!.filter((r) => site.buildings.some((b) => b.id === r.building)),
+    completeness: (i) => leastComplete(scopes.map((s) => s.completeness(i))),
   });
-  return { site: siteId, name: site.name ?? null, period, quantityRule: QUANTITY_RULE, total, buildings, vintages: [...vintages.values()] };
+  const least = Object.values(total.completeness);
+  return {
+    site: siteId, name: site.name ?? null, period, quantityRule: QUANTITY_RULE, total, buildings, vintages: [...vintages.values()],
+    completenessThreshold: threshold, completenessMin: least.length ? Math.min(...least) : null,
+  };
 }

@@ -68,6 +68,11 @@ export const RegistrySchema = z.object({
   plans: z.array(PlanSchema).default([]),
   /** Standard-coal coefficients and CO₂ factors on top of the defaults. */
   factors: z.array(FactorSchema).default([]),
+  /**
+   * Share of a period that must be covered by measured usage (not estimated across a long gap) for
+   * its figures to be reported; below it they are null with the reason. 0.95 by default.
+   */
+  completenessThreshold: z.number().min(0).max(1).default(0.95),
 }).superRefine((reg, ctx) => {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const duplicates = <T>(items: readonly T[], key: (t: T) => string, path: (i: number) => (string | number)[], what: string) => {

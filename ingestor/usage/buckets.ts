@@ -45,21 +45,32 @@ export interface Share {
  * the shares add up to `amount` exactly.
  */
 export function apportion(fromTs: number, toTs: number, amount: number, bucketMs: number = DEFAULT_BUCKET_MS): Share[] {
+  return [...apportionIter(fromTs, toTs, amount, bucketMs)].map(({ bucketStart, value }) => ({ bucketStart, value }));
+}
+
+/** One bucket's part of a step: its share of the amount and how many ms of the step fall in it. */
+export interface Slice extends Share {
+  overlapMs: number;
+}
+
+/**
+ * The shares of apportion(), one at a time in bucket order: a step across a five-year gap touches
+ * 175,000 buckets, which are written as they come rather than gathered first.
+ */
+export function* apportionIter(fromTs: number, toTs: number, amount: number, bucketMs: number = DEFAULT_BUCKET_MS): Generator<Slice> {
   if (!(toTs > fromTs)) throw new RangeError(`apportion needs toTs > fromTs (got ${fromTs} → ${toTs})`);
   const span = toTs - fromTs;
-  const out: Share[] = [];
   let given = 0;
   // [fromTs, toTs) is half-open: a reading exactly on a boundary closes the bucket before it.
   const last = bucketStartOf(toTs - 1, bucketMs);
   for (let b = bucketStartOf(fromTs, bucketMs); b <= last; b += bucketMs) {
+    const overlapMs = Math.min(b + bucketMs, toTs) - Math.max(b, fromTs);
     if (b === last) {
-      out.push({ bucketStart: b, value: amount - given });
-      break;
+      yield { bucketStart: b, value: amount - given, overlapMs };
+      return;
     }
-    const overlap = Math.min(b + bucketMs, toTs) - Math.max(b, fromTs);
-    const value = (amount * overlap) / span;
+    const value = (amount * overlapMs) / span;
     given += value;
-    out.push({ bucketStart: b, value });
+    yield { bucketStart: b, value, overlapMs };
   }
-  return out;
 }

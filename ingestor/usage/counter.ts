@@ -1,5 +1,5 @@
 import type { MeasurementKey, Replacement } from '../../core/index.ts';
-import { DEFAULT_BUCKET_MS, HOUR_MS, apportion, assertBucketMs, bucketStartOf } from './buckets.ts';
+import { DEFAULT_BUCKET_MS, HOUR_MS, apportionIter, assertBucketMs, bucketStartOf } from './buckets.ts';
 
 export interface CounterPoint {
   /** Epoch ms, UTC. */
@@ -11,9 +11,10 @@ export interface CounterPoint {
  * Why a bucket's value is not a plain difference of two readings.
  * rollover, replacement, reset: counted, but across a discontinuity of the register;
  * gap: the step spans at least one bucket with no reading in it, so its value is spread linearly;
- * counter_decreased, implausible: the step was not counted.
+ * estimated: the step is longer than the gap bound (default 24 h): counted in totals, not in completeness;
+ * counter_decreased, counter_jump, implausible: the step was not counted.
  */
-export type UsageFlag = 'rollover' | 'replacement' | 'reset' | 'gap' | 'counter_decreased' | 'implausible';
+export type UsageFlag = 'rollover' | 'replacement' | 'reset' | 'gap' | 'estimated' | 'counter_decreased' | 'counter_jump' | 'implausible';
 
 export interface UsageInterval {
   bucketStart: number;
@@ -26,6 +27,12 @@ export interface CounterState {
   ts: number;
   value: number;
   open?: UsageInterval;
+  /**
+   * A reading refused as a counter jump, kept to see whether the next one continues from it: a
+   * counter that stays at the new level (a meter swapped without a record) is re-based on it, one
+   * that comes back (a glitch) is not.
+   */
+  jump?: CounterPoint;
 }
 
 export interface UsageOptions {
@@ -44,6 +51,8 @@ export interface UsageOptions {
   rolloverWindow?: number;
   /** Most the counter can advance per hour (e.g. rated kW for a kWh register); no limit if absent. */
   maxRatePerHour?: number;
+  /** A step longer than this (ms) is estimated, not measured. Default 24 h. */
+  gapMs?: number;
 }
 
 export interface UsageEvent {
@@ -67,6 +76,17 @@ export interface UsageResult {
   ignored: number;
 }
 
+/** One bucket's part of one step. Shares come in bucket order; adjacent steps share a bucket. */
+export interface StepShare {
+  bucketStart: number;
+  value: number;
+  /** ms of the bucket the step covers; counted as measured unless `estimated`. */
+  overlapMs: number;
+  estimated: boolean;
+  flags: UsageFlag[];
+}
+
+export const DEFAULT_GAP_MS = 24 * HOUR_MS;
 const DEFAULT_ROLLOVER_WINDOW = 0.1;
 // Without a rate limit, a drop to within 1% of the previous reading is read as a reset to zero.
 const RESET_SHARE_WITHOUT_LIMIT = 0.01;
@@ -79,52 +99,129 @@ interface Step {
 }
 
 /**
+ * One meter's counter, reading by reading. Pure and streaming: push() yields the bucket shares of
+ * the step it closes, one at a time, so a step across years costs no memory; the state is plain
+ * data that goes back in with the next batch (or across a restart) to continue where it stopped.
+ *
+ * A step that is not counted and does not move the state (a counter that went down, a jump beyond
+ * the rated maximum) yields nothing: the next counted step spans its time instead, so shares never
+ * go back in time and no time is covered twice.
+ */
+export class CounterStepper {
+  readonly events: UsageEvent[] = [];
+  ignored = 0;
+  private last: CounterPoint | undefined;
+  private jump: CounterPoint | undefined;
+  private readonly replacements: Replacement[];
+  private next = 0;
+  private carried: UsageFlag[] = [];
+  private readonly bucketMs: number;
+  private readonly gapMs: number;
+
+  constructor(private readonly options: UsageOptions = {}, previous?: Pick<CounterState, 'ts' | 'value' | 'jump'>, private readonly onEvent?: (e: UsageEvent) => void) {
+    this.bucketMs = options.bucketMs ?? DEFAULT_BUCKET_MS;
+    assertBucketMs(this.bucketMs);
+    this.gapMs = options.gapMs ?? DEFAULT_GAP_MS;
+    this.replacements = relevantReplacements(options);
+    if (previous) {
+      this.last = { ts: previous.ts, value: previous.value };
+      if (previous.jump) this.jump = { ...previous.jump };
+      while (this.next < this.replacements.length && this.replacements[this.next]!.at <= previous.ts) this.next++;
+    }
+  }
+
+  get state(): Pick<CounterState, 'ts' | 'value' | 'jump'> | undefined {
+    if (!this.last) return undefined;
+    return this.jump ? { ...this.last, jump: { ...this.jump } } : { ...this.last };
+  }
+
+  *push(p: CounterPoint): Generator<StepShare> {
+    if (!Number.isFinite(p.ts) || !Number.isFinite(p.value)) { this.ignored++; return; }
+    const state = this.last;
+    if (!state) { this.last = { ts: p.ts, value: p.value }; return; }
+    // After a refused jump, a point at or before it is a duplicate or out of order like any other.
+    if (p.ts <= (this.jump?.ts ?? state.ts)) { this.ignored++; return; }
+    const swaps: Replacement[] = [];
+    while (this.next < this.replacements.length && this.replacements[this.next]!.at <= p.ts) swaps.push(this.replacements[this.next++]!);
+    const step = classify(state, p, swaps, this.options);
+
+    if (step.flag === 'counter_jump') {
+      const j = this.jump;
+      const limit = this.options.maxRatePerHour;
+      if (j && p.ts > j.ts && p.value >= j.value && limit !== undefined && p.value - j.value <= limit * ((p.ts - j.ts) / HOUR_MS)) {
+        // Two readings agree on the new level: nothing is counted up to the jump, the plain delta after it.
+        this.jump = undefined;
+        this.last = { ts: p.ts, value: p.value };
+        yield* this.shares(state.ts, j.ts, 0, ['counter_jump']);
+        yield* this.shares(j.ts, p.ts, p.value - j.value, []);
+        return;
+      }
+      this.jump = { ts: p.ts, value: p.value };
+      this.event({ ts: p.ts, flag: 'counter_jump', prev: state.value, value: p.value, counted: 0 });
+      return;
+    }
+    if (step.flag) this.event({ ts: p.ts, flag: step.flag, prev: state.value, value: p.value, counted: step.counted });
+    if (!step.advance) {
+      if (step.flag && !this.carried.includes(step.flag)) this.carried.push(step.flag);
+      return;
+    }
+    this.jump = undefined;
+    this.last = { ts: p.ts, value: p.value };
+    yield* this.shares(state.ts, p.ts, step.counted, step.flag ? [step.flag] : []);
+  }
+
+  private *shares(from: number, to: number, amount: number, flags: UsageFlag[]): Generator<StepShare> {
+    if (!(to > from)) return;
+    const estimated = to - from > this.gapMs;
+    const all: UsageFlag[] = [...flags];
+    // A whole bucket with no reading in it: its value is an even share of the step, not a measurement.
+    if (bucketStartOf(to, this.bucketMs) - bucketStartOf(from, this.bucketMs) > this.bucketMs) all.push('gap');
+    if (estimated) all.push('estimated');
+    let first = true;
+    for (const s of apportionIter(from, to, amount, this.bucketMs)) {
+      const f = first && this.carried.length ? [...this.carried.filter((c) => !all.includes(c)), ...all] : all;
+      if (first) this.carried = [];
+      first = false;
+      yield { bucketStart: s.bucketStart, value: s.value, overlapMs: s.overlapMs, estimated, flags: f };
+    }
+  }
+
+  private event(e: UsageEvent): void {
+    // Kept for callers that gather them (computeUsage); the service passes onEvent and counts instead.
+    if (this.onEvent) this.onEvent(e);
+    else this.events.push(e);
+  }
+}
+
+/**
  * Turns one meter's counter readings into usage per clock bucket. Pure: feed the returned state back
- * in with the next batch to continue where this one stopped.
+ * in with the next batch to continue where this one stopped. Gathers every bucket it touches, so it
+ * is for batches of bounded span; the service streams with CounterStepper instead.
  */
 export function computeUsage(points: readonly CounterPoint[], options: UsageOptions = {}, previous?: CounterState): UsageResult {
   const bucketMs = options.bucketMs ?? DEFAULT_BUCKET_MS;
   assertBucketMs(bucketMs);
   const buckets = new Map<number, { value: number; flags: Set<UsageFlag> }>();
-  const touched = new Set<number>();
+  const touched: number[] = [];
   if (previous?.open && previous.open.bucketStart === bucketStartOf(previous.ts, bucketMs)) {
     buckets.set(previous.open.bucketStart, { value: previous.open.value, flags: new Set(previous.open.flags) });
   }
-  const add = (b: number, value: number, flags: UsageFlag[]) => {
-    let slot = buckets.get(b);
-    if (!slot) buckets.set(b, (slot = { value: 0, flags: new Set() }));
-    slot.value += value;
-    for (const f of flags) slot.flags.add(f);
-    touched.add(b);
-  };
-
-  const replacements = relevantReplacements(options);
-  let next = 0;
-  let state: { ts: number; value: number } | undefined = previous ? { ts: previous.ts, value: previous.value } : undefined;
-  while (state && next < replacements.length && replacements[next]!.at <= state.ts) next++;
-  const events: UsageEvent[] = [];
-  let ignored = 0;
-
+  const stepper = new CounterStepper(options, previous);
   for (const p of points) {
-    if (!Number.isFinite(p.ts) || !Number.isFinite(p.value)) { ignored++; continue; }
-    if (!state) { state = { ts: p.ts, value: p.value }; continue; }
-    if (p.ts <= state.ts) { ignored++; continue; }
-    const swaps: Replacement[] = [];
-    while (next < replacements.length && replacements[next]!.at <= p.ts) swaps.push(replacements[next++]!);
-    const step = classify(state, p, swaps, options);
-    const flags: UsageFlag[] = step.flag ? [step.flag] : [];
-    // A whole bucket with no reading in it: its value is an even share of the step, not a measurement.
-    if (bucketStartOf(p.ts, bucketMs) - bucketStartOf(state.ts, bucketMs) > bucketMs) flags.push('gap');
-    for (const s of apportion(state.ts, p.ts, step.counted, bucketMs)) add(s.bucketStart, s.value, flags);
-    if (step.flag) events.push({ ts: p.ts, flag: step.flag, prev: state.value, value: p.value, counted: step.counted });
-    if (step.advance) state = { ts: p.ts, value: p.value };
+    for (const s of stepper.push(p)) {
+      let slot = buckets.get(s.bucketStart);
+      if (!slot) buckets.set(s.bucketStart, (slot = { value: 0, flags: new Set() }));
+      slot.value += s.value;
+      for (const f of s.flags) slot.flags.add(f);
+      if (touched[touched.length - 1] !== s.bucketStart) touched.push(s.bucketStart);
+    }
   }
-
-  const intervals = [...touched].sort((a, b) => a - b).map((b) => toInterval(b, buckets.get(b)!));
-  if (!state) return { intervals, state: undefined, events, ignored };
+  const intervals = touched.map((b) => toInterval(b, buckets.get(b)!));
+  const state = stepper.state;
+  if (!state) return { intervals, state: undefined, events: stepper.events, ignored: stepper.ignored };
   const openStart = bucketStartOf(state.ts, bucketMs);
   const open = buckets.get(openStart);
-  return { intervals, state: open ? { ...state, open: toInterval(openStart, open) } : state, events, ignored };
+  return { intervals, state: open ? { ...state, open: toInterval(openStart, open) } : state, events: stepper.events, ignored: stepper.ignored };
 }
 
 function toInterval(bucketStart: number, slot: { value: number; flags: Set<UsageFlag> }): UsageInterval {
@@ -144,7 +241,7 @@ function classify(prev: CounterPoint, p: CounterPoint, swaps: readonly Replaceme
   const hours = (p.ts - prev.ts) / HOUR_MS;
   const limit = o.maxRatePerHour === undefined ? Infinity : o.maxRatePerHour * hours;
   const checked = (amount: number, flag?: UsageFlag): Step =>
-    amount > limit ? { counted: 0, flag: 'implausible', advance: true } : { counted: amount, flag, advance: true };
+    amount > limit ? { counted: 0, flag: 'counter_jump', advance: false } : { counted: amount, flag, advance: true };
 
   if (swaps.length) {
     // Chained swaps: (old_final₁ − prev) + (old_final₂ − new_first₁) + … + (value − new_firstₙ).

@@ -27,3 +27,29 @@ export async function usageBuckets(influx: InfluxClient, measurement: string, si
   for (const p of points(series?.[0]?.values)) out.set(p.ts, (out.get(p.ts) ?? 0) + p.value);
   return out;
 }
+
+/**
+ * Stored counter readings from `ts` on, in time order, a page at a time: re-deriving a meter after
+ * a multi-year backfill reads hundreds of thousands of readings, never all at once.
+ */
+export async function* readingPages(influx: InfluxClient, site: string, meter: string, field: MeasurementKey, ts: number, pageSize = 10_000): AsyncGenerator<CounterPoint[]> {
+  let cursor = ts;
+  for (;;) {
+    const [series] = await influx.query(`SELECT "${field}" FROM "${READING_MEASUREMENT}" WHERE ${where(site, meter)} AND time >= ${cursor}ms ORDER BY time ASC LIMIT ${pageSize}`);
+    const page = points(series?.[0]?.values);
+    if (page.length) yield page;
+    if (page.length < pageSize) return;
+    cursor = page[page.length - 1]!.ts + 1;
+  }
+}
+
+/** Sums of a meter's stored 15-minute usage in [from, to) for each range, in one request. */
+export async function usageSums(influx: InfluxClient, measurement: string, site: string, meter: string, ranges: readonly { from: number; to: number }[]): Promise<{ value: number; estimated: number; measuredMs: number }[]> {
+  if (!ranges.length) return [];
+  const results = await influx.query(ranges.map((r) => `SELECT sum("value"), sum("estimated"), sum("measured_s") FROM "${measurement}" WHERE ${where(site, meter)} AND time >= ${r.from}ms AND time < ${r.to}ms`).join('; '));
+  return ranges.map((_, i) => {
+    const row = results[i]?.[0]?.values?.[0] ?? [];
+    const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+    return { value: n(row[1]), estimated: n(row[2]), measuredMs: n(row[3]) * 1000 };
+  });
+}

@@ -1,48 +1,108 @@
 import type { Logger } from 'pino';
-import { USAGE_COUNTER, type MeasurementKey, type Replacement } from '../../core/index.ts';
+import { USAGE_COUNTER, type EnergyKind, type MeasurementKey, type Replacement } from '../../core/index.ts';
 import type { Directory, KnownMeter } from '../ingest/directory.ts';
 import type { StoredReading } from '../ingest/pipeline.ts';
 import type { InfluxClient } from '../store/influx.ts';
-import { HOUR_MS, DAY_MS, bucketStartOf } from './buckets.ts';
-import { computeUsage, type CounterPoint, type CounterState, type UsageOptions } from './counter.ts';
-import { USAGE_15M, USAGE_1D, USAGE_1H, usageLine, usageSeries } from './lines.ts';
-import { lastReadingBefore, readingsFrom, usageBuckets } from './raw.ts';
+import { HOUR_MS, bucketStartOf } from './buckets.ts';
+import { CounterStepper, DEFAULT_GAP_MS, type CounterPoint, type StepShare, type UsageEvent, type UsageOptions } from './counter.ts';
+import { EMPTY_FOLD, UsageFolder, type FoldState, type Tally } from './fold.ts';
+import { USAGE_15M, usageSeries } from './lines.ts';
+import { lastReadingBefore, readingPages, usageSums } from './raw.ts';
 import { periodOf } from './rollup.ts';
-import { UsageStateStore, type MeterUsageState } from './state-store.ts';
+import { UsageStateStore } from './state-store.ts';
 
-const WRITE_SLICE = 5000;
+const WRITE_CHUNK = 5000;
+const RETRY_MS = [1000, 5000, 30_000, 60_000] as const;
+
+/**
+ * Most a counter of each kind can advance per hour when the manifest names no rating: well above
+ * any single building's incomer (20 MW, 500 m³/h of water), far below what a corrupt register reads.
+ */
+export const DEFAULT_MAX_RATE_PER_HOUR: Record<EnergyKind, number> = {
+  electricity: 20_000, heat: 20_000, cooling: 20_000, water: 500, gas: 5_000, other: Infinity,
+};
 
 export interface UsageServiceOptions {
   dataDir: string;
-  /** Hours the sites' local day is ahead of UTC: daily rollups are local days. */
+  /** Hours the sites' local day is ahead of UTC: daily and monthly rollups are local. */
   utcOffsetHours: number;
   /** Where a model's counter register wraps to 0, by model and measurement. */
   rollover?: Readonly<Record<string, Partial<Record<MeasurementKey, number>>>>;
   saveDelayMs?: number;
+  /** A step longer than this is estimated, not measured (default 24 h). */
+  gapMs?: number;
+  /**
+   * How long a meter must go without late readings before a step from them into the data that was
+   * already there is derived across a long gap: while a backfill fills the gap, that step shrinks
+   * with every batch, and writing it each time would rewrite years of buckets per batch.
+   */
+  settleMs?: number;
+  /** Most readings held in memory waiting for derivation; beyond it meters are re-derived from InfluxDB. */
+  maxQueuedReadings?: number;
+  now?: () => number;
 }
 
 export interface UsageSink {
   write(lines: string[]): Promise<void>;
 }
 
+/** Work waiting for one meter. */
+interface Pending {
+  meter: KnownMeter;
+  /** Readings newer than the state when they arrived, in memory. */
+  points: CounterPoint[];
+  /** Readings received and not yet derived, in memory or not. */
+  readings: number;
+  /** Re-derive from the stored readings from here on. */
+  redoFrom: number | undefined;
+  /** Newest late reading and when the last one arrived, for the long-gap deferral. */
+  lateMaxTs: number | undefined;
+  lastLateAt: number | undefined;
+  /** Wall-clock ms before which the re-derivation waits. */
+  notBefore: number;
+  failures: number;
+}
+
+export interface UsageHealth {
+  status: 'ok' | 'catching_up' | 'degraded';
+  /** Meters whose derivation failed and that wait for a retry. */
+  failing_meters: number;
+  /** Meters with work queued. */
+  pending_meters: number;
+  backlog_readings: number;
+  /** Of the meters with work queued, the most time between the oldest underived reading and the newest stored. */
+  lag_seconds: number;
+}
+
 /**
- * Derives usage from the counters of stored readings and writes it as `usage` (15 min),
- * `usage_1h` and `usage_1d` (local days). Every point carries its interval's total so far, so
- * writing it again as the interval fills overwrites the same InfluxDB point.
+ * Derives usage from the counters of stored readings and writes it as `usage` (15 min), `usage_1h`,
+ * `usage_1d` and `usage_1mo` (local days and months). Every point carries its interval's total so
+ * far, so writing it again as the interval fills overwrites the same InfluxDB point.
  *
- * Order: readings newer than a meter's carried state go through computeUsage with that state.
- * A reading at or before it (a backlog replayed after live data, or a replacement record that
- * arrives late) makes the service re-derive the meter from the raw readings InfluxDB already
- * holds: from the last reading before the start of the bucket the late reading lands in, to the
- * newest. Raw readings are the truth; usage is a view of them that can always be rebuilt.
+ * Streaming, with memory bounded whatever the batch or the gap: shares of each step go through a
+ * folder to the sink in slices; a meter's carried state is its last reading and its open intervals.
+ *
+ * Readings newer than a meter's state are derived from memory. Anything else — a meter without
+ * state, readings at or before its state (a backfill, a late replacement record), more readings
+ * queued than the bound, a derivation that failed — makes the meter re-derive from the raw readings
+ * InfluxDB holds, from the last reading before the first one concerned, a page at a time. Raw
+ * readings are the truth; usage is a view of them that can always be rebuilt.
  */
 export class UsageService {
-  readonly counters = { readings: 0, rederived: 0, points: 0, errors: 0 };
-  private queue: StoredReading[][] = [];
+  readonly counters = { readings: 0, rederived: 0, points: 0, errors: 0, counterJumps: 0, deferred: 0 };
+  private readonly pending = new Map<string, Pending>();
+  private readonly newest = new Map<string, number>();
+  private queued = 0;
   private running: Promise<void> | null = null;
+  private wake: NodeJS.Timeout | null = null;
   private saveTimer: NodeJS.Timeout | null = null;
+  private closed = false;
   private readonly store: UsageStateStore;
   private readonly offsetMs: number;
+  private readonly gapMs: number;
+  private readonly settleMs: number;
+  private readonly maxQueued: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly influx: InfluxClient,
@@ -53,63 +113,135 @@ export class UsageService {
   ) {
     this.store = new UsageStateStore(opts.dataDir, log);
     this.offsetMs = Math.round(opts.utcOffsetHours * HOUR_MS);
+    this.gapMs = opts.gapMs ?? DEFAULT_GAP_MS;
+    this.settleMs = opts.settleMs ?? 5000;
+    this.maxQueued = opts.maxQueuedReadings ?? 200_000;
+    this.now = opts.now ?? Date.now;
   }
 
-  /** Takes readings InfluxDB accepted; work is queued and done one round at a time, in arrival order. */
+  /** Takes readings InfluxDB accepted. */
   onStored(stored: StoredReading[]): void {
-    this.queue.push(stored);
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
-      if (this.queue.length) this.onStored([]);
-    });
+    const now = this.now();
+    for (const { reading, meter } of stored) {
+      const field = USAGE_COUNTER[meter.kind];
+      const value = field ? reading.values[field] : undefined;
+      if (value === undefined) continue;
+      const key = `${meter.site}/${meter.id}`;
+      let p = this.pending.get(key);
+      if (!p) this.pending.set(key, (p = { meter, points: [], readings: 0, redoFrom: undefined, lateMaxTs: undefined, lastLateAt: undefined, notBefore: now, failures: 0 }));
+      p.meter = meter;
+      p.readings++;
+      this.counters.readings++;
+      if ((this.newest.get(key) ?? -Infinity) < reading.ts) this.newest.set(key, reading.ts);
+      const state = this.store.meters.get(key);
+      if (state && reading.ts <= state.counter.ts) {
+        // A resend of the very reading the state stands on changes nothing.
+        if (reading.ts === state.counter.ts && value === state.counter.value) { p.readings--; continue; }
+        this.markLate(p, reading.ts, now);
+      } else if (this.queued < this.maxQueued) {
+        p.points.push({ ts: reading.ts, value });
+        this.queued++;
+      } else {
+        // Over the bound: the reading is in InfluxDB, so remember only where to start reading it back.
+        p.redoFrom = Math.min(p.redoFrom ?? Infinity, reading.ts);
+      }
+    }
+    this.kick();
   }
 
-  /** Resolves when everything queued so far is written. */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  /** Resolves when no work is pending, deferred or not (tests, benchmarks). */
+  async idle(timeoutMs = 300_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.pending.size || this.running) {
+      if (Date.now() > until) throw new Error(`usage derivation still has ${this.pending.size} meter(s) pending after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  health(): UsageHealth {
+    let failing = 0;
+    let backlog = 0;
+    let lagMs = 0;
+    for (const [key, p] of this.pending) {
+      if (p.failures > 0) failing++;
+      backlog += p.readings;
+      const oldest = Math.min(p.redoFrom ?? Infinity, p.points[0]?.ts ?? Infinity);
+      const newest = this.newest.get(key);
+      if (Number.isFinite(oldest) && newest !== undefined) lagMs = Math.max(lagMs, newest - oldest);
+    }
+    const status = failing ? 'degraded' : this.pending.size ? 'catching_up' : 'ok';
+    return { status, failing_meters: failing, pending_meters: this.pending.size, backlog_readings: backlog, lag_seconds: lagMs / 1000 };
   }
 
   async close(): Promise<void> {
-    await this.idle();
+    this.closed = true;
+    if (this.wake) clearTimeout(this.wake);
+    while (this.running) await this.running;
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.store.save();
   }
 
+  private markLate(p: Pending, ts: number, now: number): void {
+    p.redoFrom = Math.min(p.redoFrom ?? Infinity, ts);
+    p.lateMaxTs = Math.max(p.lateMaxTs ?? -Infinity, ts);
+    p.lastLateAt = now;
+    if (p.failures === 0) p.notBefore = Math.min(p.notBefore, now);
+  }
+
+  private hasDueWork(): boolean {
+    const now = this.now();
+    for (const p of this.pending.values()) if (p.points.length || (p.redoFrom !== undefined && p.notBefore <= now)) return true;
+    return false;
+  }
+
+  private kick(): void {
+    if (this.closed) return;
+    this.running ??= this.drain().finally(() => {
+      this.running = null;
+      if (this.hasDueWork()) this.kick();
+      else this.schedule();
+    });
+  }
+
+  /** Wakes the loop for the earliest deferred re-derivation. */
+  private schedule(): void {
+    if (this.wake) clearTimeout(this.wake);
+    this.wake = null;
+    if (this.closed) return;
+    let next = Infinity;
+    for (const p of this.pending.values()) if (p.redoFrom !== undefined) next = Math.min(next, p.notBefore);
+    if (!Number.isFinite(next)) return;
+    this.wake = setTimeout(() => {
+      this.wake = null;
+      this.kick();
+    }, Math.max(0, next - this.now()) + 5);
+    this.wake.unref();
+  }
+
   private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const byMeter = new Map<string, { meter: KnownMeter; points: CounterPoint[] }>();
-      for (const group of this.queue.splice(0)) {
-        for (const { reading, meter } of group) {
-          const field = USAGE_COUNTER[meter.kind];
-          const value = field ? reading.values[field] : undefined;
-          if (value === undefined) continue;
-          const key = `${meter.site}/${meter.id}`;
-          let entry = byMeter.get(key);
-          if (!entry) byMeter.set(key, (entry = { meter, points: [] }));
-          entry.meter = meter;
-          entry.points.push({ ts: reading.ts, value });
-        }
-      }
-      const lines: string[] = [];
-      for (const [key, { meter, points }] of byMeter) {
-        this.counters.readings += points.length;
+    while (!this.closed && this.hasDueWork()) {
+      const now = this.now();
+      for (const [key, p] of [...this.pending]) {
+        if (this.closed) return;
+        const redoDue = p.redoFrom !== undefined && p.notBefore <= now;
+        if (!redoDue && !p.points.length) continue;
+        const retryFrom = Math.min(p.redoFrom ?? Infinity, ...p.points.map((x) => x.ts));
         try {
-          lines.push(...(await this.derive(key, meter, points)));
+          if (redoDue) await this.rederive(key, p);
+          else await this.forward(key, p);
+          p.failures = 0;
         } catch (err) {
           this.counters.errors++;
-          this.log.error({ err, meter: meter.id, site: meter.site }, 'usage derivation failed; it is re-derived when the meter next reads late');
+          p.failures++;
+          // Never dropped: what failed is re-derived from the stored readings, with growing pauses.
+          const from = Math.min(retryFrom, p.redoFrom ?? Infinity, ...p.points.map((x) => x.ts));
+          this.queued -= p.points.length;
+          p.points = [];
+          if (Number.isFinite(from)) p.redoFrom = from;
+          p.notBefore = this.now() + RETRY_MS[Math.min(p.failures - 1, RETRY_MS.length - 1)]!;
+          this.log.error({ err, meter: p.meter.id, site: p.meter.site, failures: p.failures, retryAt: new Date(p.notBefore).toISOString() }, 'usage derivation failed; the meter is re-derived from its stored readings');
         }
-      }
-      // In slices, so the ingest path's own writes (and acks) are not queued behind a long backfill.
-      for (let i = 0; i < lines.length; i += WRITE_SLICE) {
-        const slice = lines.slice(i, i + WRITE_SLICE);
-        try {
-          await this.sink.write(slice);
-          this.counters.points += slice.length;
-        } catch (err) {
-          this.counters.errors++;
-          this.log.error({ err, points: slice.length }, 'usage points refused by InfluxDB');
-        }
+        if (p.redoFrom === undefined && !p.points.length) this.pending.delete(key);
       }
       this.scheduleSave();
     }
@@ -132,74 +264,163 @@ export class UsageService {
     return (manifest?.replacements ?? []).filter((r) => r.meter === meter.id);
   }
 
-  private async derive(key: string, meter: KnownMeter, points: CounterPoint[]): Promise<string[]> {
+  private optionsFor(meter: KnownMeter, field: MeasurementKey, replacements: Replacement[]): UsageOptions {
+    const rated = meter as KnownMeter & { max_power_kw?: number; max_flow_m3h?: number };
+    const perHour = (meter.kind === 'water' || meter.kind === 'gas' ? rated.max_flow_m3h : rated.max_power_kw) ?? DEFAULT_MAX_RATE_PER_HOUR[meter.kind];
+    return {
+      measurement: field, replacements, meter: meter.id, rolloverMax: this.opts.rollover?.[meter.model]?.[field],
+      maxRatePerHour: Number.isFinite(perHour) ? perHour : undefined, gapMs: this.gapMs,
+    };
+  }
+
+  private onEvent(meter: KnownMeter) {
+    return (e: UsageEvent) => {
+      if (e.flag !== 'counter_jump') return;
+      this.counters.counterJumps++;
+      this.log.warn({ meter: meter.id, site: meter.site, at: new Date(e.ts).toISOString(), prev: e.prev, value: e.value }, 'counter jump beyond the meter\'s rated maximum; reading kept raw, not counted in usage');
+    };
+  }
+
+  /** Readings newer than the state, from memory. */
+  private async forward(key: string, p: Pending): Promise<void> {
+    const meter = p.meter;
+    const points = p.points;
+    p.points = [];
+    this.queued -= points.length;
+    const state = this.store.meters.get(key);
     points.sort((a, b) => a.ts - b.ts);
+    if (!state) {
+      // No state (a new meter, or state lost): the stored readings hold the step before these.
+      p.redoFrom = Math.min(p.redoFrom ?? Infinity, points[0]!.ts);
+      p.notBefore = Math.min(p.notBefore, this.now());
+      return;
+    }
     const field = USAGE_COUNTER[meter.kind]!;
     const replacements = this.replacementsOf(meter);
-    const options: UsageOptions = { measurement: field, replacements, meter: meter.id, rolloverMax: this.opts.rollover?.[meter.model]?.[field] };
-    const state = this.store.meters.get(key);
-    let redo = Infinity;
-    if (state) {
-      const applied = new Set(state.replacements);
-      for (const r of replacements) if (!applied.has(r.at) && r.at <= state.counter.ts) redo = Math.min(redo, r.at);
-      // A resend of the very reading the state stands on changes nothing.
-      const late = points.find((p) => p.ts <= state.counter.ts && !(p.ts === state.counter.ts && p.value === state.counter.value));
-      if (late) redo = Math.min(redo, late.ts);
+    const applied = new Set(state.replacements);
+    const missed = replacements.filter((r) => !applied.has(r.at) && r.at <= state.counter.ts);
+    if (missed.length) {
+      p.redoFrom = Math.min(p.redoFrom ?? Infinity, ...missed.map((r) => r.at));
+      p.notBefore = Math.min(p.notBefore, this.now());
+      return;
     }
-    if (redo !== Infinity) return this.rederive(key, meter, field, options, redo);
-
-    // Without a state the first reading only starts one; passing it as `previous` keeps
-    // replacement records older than it from being applied to the step after it.
-    const previous: CounterState | undefined = state?.counter ?? (points[0] && { ts: points[0].ts, value: points[0].value });
-    const res = computeUsage(state ? points : points.slice(1), options, previous);
-    if (!res.state) return [];
-    const known = new Map<number, number>(Object.entries(state?.day.buckets ?? {}).map(([b, v]) => [Number(b), v]));
-    for (const iv of res.intervals) known.set(iv.bucketStart, iv.value);
-    return this.finish(key, meter, res.state, replacements, res.intervals.map((iv) => [iv.bucketStart, iv.value]), known);
+    const fresh = points.filter((x) => x.ts > state.counter.ts);
+    let late = 0;
+    for (const x of points) {
+      if (x.ts > state.counter.ts || (x.ts === state.counter.ts && x.value === state.counter.value)) continue;
+      this.markLate(p, x.ts, this.now());
+      late++;
+    }
+    p.readings -= points.length - late;
+    if (!fresh.length) return;
+    const stepper = new CounterStepper(this.optionsFor(meter, field, replacements), state.counter, this.onEvent(meter));
+    const out = this.output();
+    const folder = new UsageFolder(usageSeries(meter), this.offsetMs, state.fold, out.emit);
+    for (const x of fresh) {
+      for (const s of stepper.push(x)) {
+        folder.add(s);
+        if (out.full()) await out.flush();
+      }
+    }
+    const fold = folder.finish();
+    await out.flush();
+    this.store.meters.set(key, { counter: stepper.state!, fold, replacements: replacements.map((r) => r.at) });
   }
 
-  private async rederive(key: string, meter: KnownMeter, field: MeasurementKey, options: UsageOptions, from: number): Promise<string[]> {
+  /**
+   * Re-derives from the stored readings: from the last reading before `redoFrom` (whose bucket is
+   * rebuilt whole, from the reading before it) to the newest, a page at a time.
+   */
+  private async rederive(key: string, p: Pending): Promise<void> {
+    const meter = p.meter;
+    const from = p.redoFrom!;
+    const late = { maxTs: p.lateMaxTs, at: p.lastLateAt };
+    // What is queued now is stored, so the pages below read it: only later arrivals stay queued.
+    this.queued -= p.points.length;
+    p.points = [];
+    p.redoFrom = undefined;
+    p.lateMaxTs = undefined;
+    p.lastLateAt = undefined;
+    p.readings = 0;
     this.counters.rederived++;
+
+    const field = USAGE_COUNTER[meter.kind]!;
+    const replacements = this.replacementsOf(meter);
+    const stepper = new CounterStepper(this.optionsFor(meter, field, replacements), undefined, this.onEvent(meter));
     const before = await lastReadingBefore(this.influx, meter.site, meter.id, field, from);
-    const fromBucket = before ? bucketStartOf(before.ts) : 0;
-    const anchor = before ? await lastReadingBefore(this.influx, meter.site, meter.id, field, fromBucket) : undefined;
-    const rest = await readingsFrom(this.influx, meter.site, meter.id, field, fromBucket);
-    const previous = anchor ?? rest.shift();
-    if (!previous) return [];
-    const res = computeUsage(rest, options, previous);
-    if (!res.state) return [];
-    // Buckets before fromBucket only got part of their total here; they did not change anyway.
-    const touched = res.intervals.filter((iv) => iv.bucketStart >= fromBucket).map((iv) => [iv.bucketStart, iv.value] as [number, number]);
-    const dayStart = periodOf(fromBucket, 'day', this.offsetMs).start;
-    const known = before ? await usageBuckets(this.influx, USAGE_15M, meter.site, meter.id, dayStart, fromBucket) : new Map<number, number>();
-    for (const [b, v] of touched) known.set(b, v);
-    this.log.info({ meter: meter.id, site: meter.site, from: new Date(fromBucket).toISOString(), buckets: touched.length }, 'usage re-derived for late readings');
-    return this.finish(key, meter, res.state, options.replacements ?? [], touched, known);
+    let fromBucket = -Infinity;
+    let fold: FoldState = EMPTY_FOLD;
+    let readFrom = from;
+    if (before) {
+      fromBucket = bucketStartOf(before.ts);
+      readFrom = fromBucket;
+      const anchor = await lastReadingBefore(this.influx, meter.site, meter.id, field, fromBucket);
+      // The reading before the bucket only starts the stepper; its step's part in the bucket comes next.
+      if (anchor) stepper.push(anchor).next();
+      fold = await this.foldBefore(meter, fromBucket);
+    }
+
+    const out = this.output();
+    const folder = new UsageFolder(usageSeries(meter), this.offsetMs, fold, out.emit);
+    const stillLate = late.at !== undefined && this.now() - late.at < this.settleMs;
+    let stoppedAt: number | undefined;
+    let derived = 0;
+    pages: for await (const page of readingPages(this.influx, meter.site, meter.id, field, readFrom)) {
+      for (const x of page) {
+        const last = stepper.state;
+        if (stillLate && last && late.maxTs !== undefined && x.ts > late.maxTs && last.ts <= late.maxTs && x.ts - last.ts > this.gapMs) {
+          stoppedAt = last.ts;
+          break pages;
+        }
+        for (const s of stepper.push(x)) {
+          if (s.bucketStart < fromBucket) continue;
+          folder.add(s);
+          if (out.full()) await out.flush();
+        }
+        derived++;
+      }
+    }
+    const next = folder.finish();
+    await out.flush();
+    const state = stepper.state;
+    if (stoppedAt !== undefined) {
+      // The step from the late readings into the data already there crosses a long gap that the
+      // same source is probably still filling: derive it once the meter has been quiet.
+      this.counters.deferred++;
+      p.redoFrom = Math.min(p.redoFrom ?? Infinity, stoppedAt + 1);
+      p.lateMaxTs = Math.max(p.lateMaxTs ?? -Infinity, late.maxTs ?? -Infinity);
+      p.lastLateAt = Math.max(p.lastLateAt ?? -Infinity, late.at ?? -Infinity);
+      p.notBefore = p.lastLateAt + this.settleMs;
+      this.log.debug({ meter: meter.id, site: meter.site, derived, stoppedAt: new Date(stoppedAt).toISOString() }, 'usage re-derived up to a long gap still being filled');
+      return;
+    }
+    if (state) this.store.meters.set(key, { counter: state, fold: next, replacements: replacements.map((r) => r.at) });
+    this.log.debug({ meter: meter.id, site: meter.site, from: new Date(Number.isFinite(fromBucket) ? fromBucket : from).toISOString(), derived }, 'usage re-derived from stored readings');
   }
 
-  /** 15-minute points for the touched buckets, plus the hours and local days they fall in, summed from `known`. */
-  private finish(key: string, meter: KnownMeter, counter: CounterState, replacements: readonly Replacement[], touched: [number, number][], known: Map<number, number>): string[] {
-    const tags = usageSeries(meter);
-    const lines = touched.map(([b, v]) => usageLine(USAGE_15M, tags, b, v));
-    const hours = new Map<number, number>();
-    const days = new Map<number, number>();
-    for (const [b] of touched) {
-      hours.set(periodOf(b, 'hour', this.offsetMs).start, 0);
-      days.set(periodOf(b, 'day', this.offsetMs).start, 0);
-    }
-    const openDay = periodOf(bucketStartOf(counter.ts), 'day', this.offsetMs).start;
-    const dayBuckets: Record<string, number> = {};
-    for (const [b, v] of known) {
-      const h = b - ((((b + this.offsetMs) % HOUR_MS) + HOUR_MS) % HOUR_MS);
-      const d = periodOf(b, 'day', this.offsetMs).start;
-      if (hours.has(h)) hours.set(h, hours.get(h)! + v);
-      if (days.has(d)) days.set(d, days.get(d)! + v);
-      if (d === openDay && b < openDay + DAY_MS) dayBuckets[b] = v;
-    }
-    for (const [h, v] of hours) lines.push(usageLine(USAGE_1H, tags, h, v));
-    for (const [d, v] of days) lines.push(usageLine(USAGE_1D, tags, d, v));
-    const next: MeterUsageState = { counter, day: { start: openDay, buckets: dayBuckets }, replacements: replacements.map((r) => r.at) };
-    this.store.meters.set(key, next);
-    return lines;
+  /** The hour, day and month sums of the buckets before `bucket`, from the stored 15-minute usage. */
+  private async foldBefore(meter: KnownMeter, bucket: number): Promise<FoldState> {
+    const starts = (['hour', 'day', 'month'] as const).map((period) => periodOf(bucket, period, this.offsetMs).start);
+    const sums = await usageSums(this.influx, USAGE_15M, meter.site, meter.id, starts.map((s) => ({ from: s, to: bucket })));
+    const tally = (i: number): Tally => ({ start: starts[i]!, ...sums[i]! });
+    return { open: null, hour: tally(0), day: tally(1), month: tally(2) };
+  }
+
+  /** Lines in slices of WRITE_CHUNK, so a long step never gathers them all and ingest's own writes go between. */
+  private output() {
+    let buf: string[] = [];
+    return {
+      emit: (line: string) => { buf.push(line); },
+      full: () => buf.length >= WRITE_CHUNK,
+      flush: async () => {
+        if (!buf.length) return;
+        const slice = buf;
+        buf = [];
+        await this.sink.write(slice);
+        this.counters.points += slice.length;
+      },
+    };
   }
 }
+
+export type { StepShare };

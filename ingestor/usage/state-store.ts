@@ -2,21 +2,19 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { CounterState } from './counter.ts';
+import type { FoldState } from './fold.ts';
 
 /** What one meter carries between batches and across restarts. */
 export interface MeterUsageState {
-  counter: CounterState;
-  /**
-   * The 15-minute totals of the local day holding the counter's last reading, so the open day's
-   * hourly and daily rollups are sums of known buckets instead of a query per batch.
-   */
-  day: { start: number; buckets: Record<string, number> };
+  counter: Pick<CounterState, 'ts' | 'value' | 'jump'>;
+  /** The open bucket and the sums before it of its hour, day and month: see UsageFolder. */
+  fold: FoldState;
   /** Replacement records (by time) already applied, so a late one triggers a re-derivation. */
   replacements: number[];
 }
 
 interface Persisted {
-  v: 1;
+  v: 2;
   meters: Record<string, MeterUsageState>;
 }
 
@@ -30,7 +28,9 @@ export class UsageStateStore {
     this.file = path.join(dataDir, 'usage-state.json');
     try {
       const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Persisted;
-      for (const [k, v] of Object.entries(saved.meters)) this.meters.set(k, v);
+      // An older layout is not guessed at: each meter without state re-derives from its stored readings.
+      if (saved.v === 2) for (const [k, v] of Object.entries(saved.meters)) this.meters.set(k, v);
+      else log.info({ file: this.file }, 'usage state from an older version; meters re-derive from stored readings as they report');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ err, file: this.file }, 'cannot read usage state; re-deriving from stored readings as they come');
     }
@@ -38,7 +38,7 @@ export class UsageStateStore {
 
   save(): void {
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ v: 1, meters: Object.fromEntries(this.meters) } satisfies Persisted));
+    writeFileSync(tmp, JSON.stringify({ v: 2, meters: Object.fromEntries(this.meters) } satisfies Persisted));
     renameSync(tmp, this.file);
   }
 }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Manifest, Reading } from '../../core/index.ts';
 import type { KnownMeter } from '../../ingestor/ingest/directory.ts';
 import { readingLine } from '../../ingestor/store/points.ts';
-import { USAGE_15M, USAGE_1D, USAGE_1H, usageLine, usageSeries } from '../../ingestor/usage/lines.ts';
+import { USAGE_15M, USAGE_1D, USAGE_1H, USAGE_1MO, usageLine, usageSeries } from '../../ingestor/usage/lines.ts';
 import { connectCounterGateway } from '../support/counter-gateway.ts';
 import { influxQuery, influxWrite, startBenchInfluxd, startBenchIngestor } from './stack.ts';
 import { isMain, percentile, printFigures, round, sleep, type Figures } from './support.ts';
@@ -71,6 +71,10 @@ institutions:
 }
 
 const localMidnight = (y: number) => Date.UTC(y, 0, 1) - OFFSET_MS;
+const localMonthStart = (t: number) => {
+  const local = new Date(t + OFFSET_MS);
+  return Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), 1) - OFFSET_MS;
+};
 
 /** Hourly usage of meter `i` with a day and week shape, so sums are not all alike. */
 function hourly(i: number, t: number, kind: string): number {
@@ -102,19 +106,33 @@ async function load(url: string, lines: Iterable<string>): Promise<number> {
 
 function* yearOfRollups(specs: Spec[], year: number, withHours: boolean): Generator<string> {
   const from = localMidnight(year), to = localMidnight(year + 1);
+  const measured = (value: number, ms: number) => ({ value, estimated: 0, measuredMs: ms });
+  const month = new Float64Array(specs.length);
+  let monthStart = from;
+  const monthLines = function* (start: number, end: number) {
+    for (let i = 0; i < specs.length; i++) yield usageLine(USAGE_1MO, usageSeries({ ...specs[i]!, site: SITE }), start, measured(round(month[i]!, 4), end - start));
+    month.fill(0);
+  };
   // A whole day for every meter before the next day, so each batch covers few series and times.
   for (let d = from; d < to; d += DAY) {
+    const start = localMonthStart(d);
+    if (start !== monthStart) {
+      yield* monthLines(monthStart, start);
+      monthStart = start;
+    }
     for (let i = 0; i < specs.length; i++) {
       const m = specs[i]!, series = usageSeries({ ...m, site: SITE });
       let day = 0;
       for (let h = d; h < d + DAY; h += H) {
         const v = hourly(i, h, m.kind);
         day += v;
-        if (withHours) yield usageLine(USAGE_1H, series, h, v);
+        if (withHours) yield usageLine(USAGE_1H, series, h, measured(v, H));
       }
-      yield usageLine(USAGE_1D, series, d, round(day, 4));
+      month[i] = month[i]! + day;
+      yield usageLine(USAGE_1D, series, d, measured(round(day, 4), DAY));
     }
   }
+  yield* monthLines(monthStart, to);
 }
 
 /** The last 24 hours: the raw counter readings and the 15-minute usage derived from them. */
@@ -129,7 +147,7 @@ function* lastDay(specs: Spec[], now: number): Generator<string> {
       const reading: Reading = { meter: m.id, ts: t, values: { [field]: round(counter, 4) } };
       yield readingLine(reading, known);
       const q = hourly(i, t, m.kind) / 4;
-      if (t < end) yield usageLine(USAGE_15M, series, t, q);
+      if (t < end) yield usageLine(USAGE_15M, series, t, { value: q, estimated: 0, measuredMs: QUARTER });
       counter += q;
     }
   }

@@ -55,7 +55,8 @@ describe('annual and monthly reports', () => {
   beforeAll(async () => {
     const file = path.join(tmp.dir, 'registry.yaml');
     writeFileSync(file, REGISTRY);
-    ing = await startTestIngestor({ gateways: [['hq', 'gw-1']], config: { registry: file } });
+    // Read by hand once a month: steps of a month are measurements here, not estimates.
+    ing = await startTestIngestor({ gateways: [['hq', 'gw-1']], config: { registry: file, usage: { estimateAfterHours: 24 * 32 } } });
     gw = await connectCounterGateway(ing.mqttUrl, 'hq', 'gw-1', ing.passwords['gw-1']!);
     const meter = (id: string, kind: 'electricity' | 'water') => ({ id, building: 'tower', kind, model: 'generic', zone: 'administrative' as const, end_use: 'total' as const, role: 'main' as const, multiplier: 1 });
     await gw.manifest([meter('e-2020', 'electricity'), meter('w-2020', 'water'), meter('e-2024', 'electricity'), meter('w-2024', 'water')]);
@@ -77,7 +78,7 @@ describe('annual and monthly reports', () => {
     expect(comments.join('\n')).toContain('gbt2589-2020-electricity = 0.1229 kgce/kWh');
     expect(comments.join('\n')).toContain('grid-2023-national = 0.5306 kgCO2/kWh');
     const [header, ...body] = rows;
-    expect(header).toEqual(['范围/scope', '建筑/building', '指标/key', '名称/name_zh', 'name_en', '单位/unit', '本期/value', '基准年/base_year', '基准值/base_value', '下降率/decline', '目标/target', '完成率/achieved']);
+    expect(header).toEqual(['范围/scope', '建筑/building', '指标/key', '名称/name_zh', 'name_en', '单位/unit', '本期/value', '基准年/base_year', '基准值/base_value', '下降率/decline', '目标/target', '完成率/achieved', '数据完整度/completeness', '空值原因/null_reason']);
     const row = (scope: string, key: string) => body.find((r) => r[0] === scope && r[2] === key)!;
     expect(row('building', 'electricity_quantity')[5]).toBe('kWh');
     expect(Number(row('building', 'electricity_quantity')[6])).toBeCloseTo(yearTotal(1000), 6);
@@ -110,7 +111,7 @@ describe('annual and monthly reports', () => {
     const { comments, rows } = parseCsv(new TextDecoder().decode(bytes.slice(3)));
     expect(comments.some((c) => c.includes('gbt2589-2020-electricity'))).toBe(true);
     const [header, ...body] = rows;
-    expect(header).toEqual(['月份/month', '建筑/building', '能源种类/kind', '用量/quantity', '单位/unit', '综合能耗/energy (kgce)', '碳排放/CO2 (kgCO2)']);
+    expect(header).toEqual(['月份/month', '建筑/building', '能源种类/kind', '用量/quantity', '单位/unit', '综合能耗/energy (kgce)', '碳排放/CO2 (kgCO2)', '数据完整度/completeness', '完整/complete']);
     expect(body).toHaveLength(24);
     for (let m = 1; m <= 12; m++) {
       const month = `2024-${String(m).padStart(2, '0')}`;

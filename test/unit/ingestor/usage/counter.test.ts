@@ -100,18 +100,25 @@ const cases: Case[] = [
     want: [['00:00', 2, ['counter_decreased', 'gap']], ['00:15', 2, ['gap']]],
   },
   {
-    name: 'an implausible jump is not counted, and later deltas count from the new value',
+    name: 'a jump beyond the rated maximum is not counted; a counter that stays at the new level is re-based on it',
     points: pts(['00:00', 100], ['00:15', 10_100], ['00:30', 10_105]),
     options: { maxRatePerHour: 100 },
-    // 10 000 > 100 × 0.25 = 25 → flagged, 0; 10 105 − 10 100 = 5
-    want: [['00:00', 0, ['implausible']], ['00:15', 5]],
+    // 10 000 > 100 × 0.25 = 25 → refused; 10 105 continues from 10 100 (5 ≤ 25): 0 up to the jump, then 5
+    want: [['00:00', 0, ['counter_jump']], ['00:15', 5]],
   },
   {
-    name: 'a wrap that would be too much energy is implausible, not a rollover',
+    name: 'a one-reading spike is refused and the next reading counts from before it',
+    points: pts(['00:00', 100], ['00:15', 99_999_999], ['00:30', 106]),
+    options: { maxRatePerHour: 100 },
+    // 99 999 899 > 25 → refused; 106 − 100 = 6 over 00:00–00:30 → 3 + 3 (one step across two buckets)
+    want: [['00:00', 3, ['gap']], ['00:15', 3, ['gap']]],
+  },
+  {
+    name: 'a wrap that would be too much energy is a counter jump, not a rollover',
     points: pts(['00:00', 950_000], ['00:15', 10]),
     options: { rolloverMax: 1_000_000, maxRatePerHour: 100 },
-    // 1 000 000 − 950 000 + 10 = 50 010 > 25
-    want: [['00:00', 0, ['implausible']]],
+    // 1 000 000 − 950 000 + 10 = 50 010 > 25: nothing counted until a reading confirms the new level
+    want: [],
   },
   {
     name: 'duplicates and out-of-order points are ignored',
@@ -143,7 +150,7 @@ describe('computeUsage', () => {
 
   it('reports each discontinuity as an event and counts ignored points', () => {
     const r = computeUsage(pts(['00:00', 100], ['00:15', 10_100], ['00:15', 5], ['00:30', 10_101]), { maxRatePerHour: 100 });
-    expect(r.events).toEqual([{ ts: t('00:15'), flag: 'implausible', prev: 100, value: 10_100, counted: 0 }]);
+    expect(r.events).toEqual([{ ts: t('00:15'), flag: 'counter_jump', prev: 100, value: 10_100, counted: 0 }]);
     expect(r.ignored).toBe(1);
     expect(r.state).toMatchObject({ ts: t('00:30'), value: 10_101 });
   });

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   'sim meter': () => import('./commands/sim-meter.ts'),
   'sim building': () => import('./commands/sim-building.ts'),
   'sim backfill': () => import('./commands/sim-backfill.ts'),
+  'sim platform': () => import('./commands/sim-platform.ts'),
   demo: () => import('./commands/demo.ts'),
 };
 

@@ -28,6 +28,8 @@ import type { Registry } from './registry/schema.ts';
 import { parseUtcOffset } from './usage/buckets.ts';
 import { ConflictMonitor } from './registry/monitor.ts';
 import { reportingRoutes } from './api/reporting.ts';
+import { platformsRoutes } from './api/platforms.ts';
+import { PlatformService } from './platforms/index.ts';
 
 export interface IngestorDeps {
   log: Logger;
@@ -44,6 +46,8 @@ export interface Ingestor {
   readonly directory: Directory;
   readonly influx: InfluxClient;
   readonly usage: UsageService;
+  /** Reporters to the energy-monitoring platforms (`platforms:`), or null when none is configured. */
+  readonly platforms: PlatformService | null;
   /** Every route registered (HEAD excluded), for the test that keeps the OpenAPI document whole. */
   readonly routes: readonly { method: string; url: string }[];
   /** Starts HTTP on the configured host/port (0 → ephemeral); returns the base URL. */
@@ -106,6 +110,10 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
     },
   });
   await pipeline.start();
+  const platforms = config.platforms.length ? new PlatformService(config.platforms, {
+    influx, directory, dataDir: config.dataDir, utcOffsetHours: config.utcOffsetHours, now, log: log.child({ module: 'platforms' }),
+  }) : null;
+  platforms?.start();
 
   const http = Fastify({ loggerInstance: log.child({ module: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
   installErrorHandler(http);
@@ -115,7 +123,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   });
   const ctx: ApiContext = {
     influx, writer, directory, quarantine, pipeline, live, bus, token: config.http.token, now,
-    metrics: () => renderMetrics({ pipeline, writer, quarantine, directory, broker: broker?.counters ?? null, now: now() }),
+    metrics: () => renderMetrics({ pipeline, writer, quarantine, directory, broker: broker?.counters ?? null, now: now() }) + (platforms?.metrics() ?? ''),
   };
   await http.register(healthRoutes(ctx));
   await http.register(openApiRoutes());
@@ -124,15 +132,17 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   await http.register(metersRoutes(ctx));
   await http.register(liveRoutes(ctx));
   await http.register(reportingRoutes({ influx, directory, live, now, registry, conflicts, utcOffsetHours: config.utcOffsetHours }));
+  await http.register(platformsRoutes(platforms));
   if (deps.dashboardDir) serveDashboard(http, deps.dashboardDir);
 
   return {
-    http, broker, bus, pipeline, directory, influx, routes, usage,
+    http, broker, bus, pipeline, directory, influx, routes, usage, platforms,
     async listen() {
       return http.listen({ host: config.http.host, port: config.http.port });
     },
     async close() {
       await http.close();
+      await platforms?.close();
       await bus.close();
       await usage.close();
       await writer.close();

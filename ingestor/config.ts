@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Id, MeasurementKeySchema, ZmError, parseConfig } from '../core/index.ts';
+import { PlatformsSchema } from './platforms/config.ts';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 
@@ -67,6 +68,8 @@ export const IngestorConfigSchema = z.object({
     /** Where a model's counter register wraps to 0, e.g. { DDS666: { energy_import_kwh: 1000000 } }. */
     rollover: z.record(z.string(), z.partialRecord(MeasurementKeySchema, z.number().positive())).default({}),
   }).prefault({}),
+  /** Energy-monitoring platforms to report to (能耗监测系统数据传输技术导则); see docs/platforms.md. */
+  platforms: PlatformsSchema,
 }).superRefine((cfg, ctx) => {
   if (cfg.mqtt.mode === 'external' && !cfg.mqtt.external) {
     ctx.addIssue({ code: 'custom', path: ['mqtt', 'external'], message: 'external mode needs mqtt.external.url' });

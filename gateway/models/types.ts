@@ -128,4 +128,9 @@ export interface Cjt188Model {
    */
   readonly diOrder: '901F' | '1F90';
   readonly fields: Readonly<Partial<Record<Cjt188Field, MeasurementKey>>>;
+  /**
+   * The unit code comes before each value instead of after it (a vendor deviation from
+   * CJ/T 188-2004 seen on heat meters; see the JY model).
+   */
+  readonly unitFirst?: boolean;
 }

@@ -74,7 +74,7 @@ function cjt188Reader(model: Cjt188Model, address: string, meterType: number, pr
   const layout = layoutFor(model.kind);
   return async (timeoutMs) => {
     ser = (ser + 1) & 0xff;
-    const m = await readMetering(link, meterType, address, model.diOrder, ser, layout, { preamble, timeoutMs, onExchange: opts.onExchange });
+    const m = await readMetering(link, meterType, address, model.diOrder, ser, layout, { preamble, timeoutMs, onExchange: opts.onExchange }, model.unitFirst === true);
     const values: Partial<Record<MeasurementKey, number>> = {};
     for (const [field, key] of Object.entries(model.fields) as [keyof typeof m.fields, MeasurementKey][]) {
       const v = m.fields[field];

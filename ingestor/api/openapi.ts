@@ -46,6 +46,7 @@ export const routeDocs: RouteDoc[] = [
   { method: 'get', path: '/api/v1/sites/:site/coverage', tag: 'sites', summary: 'Metering coverage (分区/分项计量器具配备率) and energy balance', params: SiteParams, query: CoverageQuery },
   { method: 'get', path: '/api/v1/sites/:site/reports/annual', tag: 'reports', summary: 'Annual statistics table per building and site, JSON or CSV (UTF-8 with BOM)', params: SiteParams, query: ReportQuery },
   { method: 'get', path: '/api/v1/sites/:site/reports/monthly', tag: 'reports', summary: 'Monthly quantities per building and kind with kgce and CO2, JSON or CSV (UTF-8 with BOM)', params: SiteParams, query: ReportQuery },
+  { method: 'get', path: '/api/v1/platforms', tag: 'platforms', summary: 'Reporting to energy-monitoring platforms: connection, authentication, last acknowledged period, backlog and last error per building', query: NoQuery },
 ];
 
 type JsonSchema = Record<string, unknown>;

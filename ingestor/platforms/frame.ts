@@ -31,7 +31,7 @@ export function encodeFrame(d: Dialect, f: Frame): Buffer {
  * peer cannot make the reader hold more than one bounded frame.
  */
 export class FrameReader {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   skipped = 0;
 
   constructor(private readonly d: Dialect, private readonly maxFrameBytes: number) {}

@@ -54,9 +54,10 @@ export function checkReadReply(f: Cjt188Frame, meterType: number, address: strin
 /** 6.3 read data, DI 901FH → the metering fields. */
 export async function readMetering(
   link: FrameLink, meterType: number, address: string, diOrder: '901F' | '1F90', ser: number, layout: 'water' | 'heat', opts: Cjt188Options,
+  unitFirst = false,
 ): Promise<Cjt188Metering> {
   const f = await exchange(link, readRequest(meterType, address, diOrder, ser, opts.preamble), opts, 'read 901F');
-  return decodeMetering(checkReadReply(f, meterType, address), layout);
+  return decodeMetering(checkReadReply(f, meterType, address), layout, unitFirst);
 }
 
 /** Read address (03H, DI 810AH → 83H) to the wildcard: only a meter alone on its line can answer. */

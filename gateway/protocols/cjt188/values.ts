@@ -73,12 +73,13 @@ export function layoutFor(kind: 'water' | 'heat' | 'gas'): 'water' | 'heat' {
 }
 
 /** Decodes the DATA of a 901FH answer (starting with its DI). */
-export function decodeMetering(data: Uint8Array, layout: 'water' | 'heat'): Cjt188Metering {
+export function decodeMetering(data: Uint8Array, layout: 'water' | 'heat', unitFirst = false): Cjt188Metering {
   const need = METERING_LENGTH[layout];
   if (data.length !== need) throw new FrameError('ERR_FRAME_LENGTH', `DI 901F ${layout} answer has ${data.length} data bytes, expected ${need}`);
   let p = 3;
   const fields: Cjt188Metering['fields'] = {};
   for (const s of layout === 'heat' ? HEAT : WATER) {
+    let code = s.unit && unitFirst ? data[p++]! : 0;
     const raw = bcdLE(data.subarray(p, p + s.bytes), s.field);
     const value = Number((raw / 10 ** s.decimals).toFixed(s.decimals));
     p += s.bytes;
@@ -86,7 +87,7 @@ export function decodeMetering(data: Uint8Array, layout: 'water' | 'heat'): Cjt1
       fields[s.field] = { value, unit: '°C', normalized: value };
       continue;
     }
-    const code = data[p++]!;
+    if (!unitFirst) code = data[p++]!;
     const u = UNITS[code];
     if (!u || u.kind !== FIELD_KIND[s.field]) {
       throw new FrameError('ERR_FRAME_DATA', `${s.field}: unit code ${hex2(code)} is not a ${FIELD_KIND[s.field]} unit of CJ/T 188 Table 5`);

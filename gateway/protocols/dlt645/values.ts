@@ -31,7 +31,8 @@ export function decodeItem(item: Pick<Dlt645Item, 'format' | 'signed' | 'scale' 
 export function encodeItem(item: Pick<Dlt645Item, 'format' | 'signed' | 'scale'>, value: number): Buffer {
   const f = parseFormat(item.format);
   const v = item.scale === undefined ? value : value / item.scale;
-  const max = 10 ** (2 * f.bytes - (item.signed ? 1 : 0)) - 1;
+  // The sign takes the top bit, so the top digit of a signed value can only be 0–7.
+  const max = (item.signed ? 8 : 10) * 10 ** (2 * f.bytes - 1) - 1;
   const raw = Math.max(-max, Math.min(max, Math.round(v * 10 ** f.decimals)));
   return toBcdLE(item.signed ? raw : Math.abs(raw), f.bytes, item.signed === true);
 }

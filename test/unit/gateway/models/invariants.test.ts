@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MEASUREMENTS, isMeasurementKey } from '../../../../core/index.ts';
-import { MODELS, REGISTER_WIDTH, decodeRegister, findModel } from '../../../../gateway/models/index.ts';
+import { ALL_MODELS, CJT188_MODELS, DLT645_MODELS, MODELS, REGISTER_WIDTH, decodeRegister, findModel } from '../../../../gateway/models/index.ts';
+import { decodeItem, parseFormat } from '../../../../gateway/protocols/dlt645/values.ts';
+import { meterTypeKind } from '../../../../gateway/protocols/cjt188/frame.ts';
+import { FrameError } from '../../../../gateway/protocols/errors.ts';
 import { MODBUS_MAX_REGISTERS, limitsFor } from '../../../../gateway/poll/planner.ts';
 
 // One test across every model, so a new vendor file is checked the moment it is listed in MODELS.
@@ -78,5 +81,84 @@ describe('meter model invariants', () => {
   it('generic is never a fixed model', () => {
     expect(findModel('generic')).toBeUndefined();
     expect(findModel('GENERIC')).toBeUndefined();
+  });
+});
+
+// The same rules for the models of the other serial protocols, and provenance for every model.
+describe('protocol model invariants (DL/T 645-2007, CJ/T 188) and provenance', () => {
+  it('every model of every protocol has a unique name and says what it was checked against', () => {
+    const problems: string[] = [];
+    const names = new Set<string>();
+    for (const m of ALL_MODELS) {
+      const key = m.name.toLowerCase();
+      if (names.has(key)) problems.push(`${m.name}: duplicate name across protocols`);
+      names.add(key);
+      if (m.provenance.status === 'captured' && !(m.provenance.source && m.provenance.source.length > 10)) problems.push(`${m.name}: captured without a source`);
+      if (m.provenance.status !== 'captured' && m.provenance.status !== 'datasheet') problems.push(`${m.name}: unknown provenance`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('DL/T 645 models: known measurements, one item per identifier, formats the decoder takes', () => {
+    const problems: string[] = [];
+    for (const m of DLT645_MODELS) {
+      const at = (msg: string) => problems.push(`${m.name}: ${msg}`);
+      if (m.items.length === 0) at('no items');
+      if (m.datasheet.trim().length < 10) at('no datasheet named');
+      const dis = new Set<number>();
+      const keys = new Set<string>();
+      for (const it of m.items) {
+        const what = `${it.di.toString(16).padStart(8, '0')} ${it.measurement}`;
+        if (!isMeasurementKey(it.measurement)) at(`${what}: unknown measurement`);
+        else if (MEASUREMENTS[it.measurement].kind !== 'electricity') at(`${what}: not an electrical measurement`);
+        if (dis.has(it.di)) at(`${what}: identifier listed twice`);
+        if (keys.has(it.measurement)) at(`${what}: measurement listed twice`);
+        dis.add(it.di);
+        keys.add(it.measurement);
+        if (!Number.isInteger(it.di) || it.di < 0 || it.di > 0xffffffff) at(`${what}: identifier outside 4 bytes`);
+        let bytes = 0;
+        try {
+          bytes = parseFormat(it.format).bytes;
+        } catch {
+          at(`${what}: format ${it.format} not understood`);
+          continue;
+        }
+        // The decoder takes exactly the format's bytes: zeros decode, one byte short is refused.
+        if (decodeItem(it, Buffer.alloc(bytes)) !== 0) at(`${what}: zero bytes do not decode to 0`);
+        expect(() => decodeItem(it, Buffer.alloc(bytes - 1)), what).toThrow(FrameError);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('CJ/T 188 models: a meter type of their kind, fields of their layout, measurements of their kind', () => {
+    const problems: string[] = [];
+    const heatFields = new Set(['settlement_heat', 'current_heat', 'heat_power', 'flow', 'cumulative_volume', 'supply_temp', 'return_temp']);
+    const waterFields = new Set(['current_volume', 'settlement_volume']);
+    for (const m of CJT188_MODELS) {
+      const at = (msg: string) => problems.push(`${m.name}: ${msg}`);
+      if (meterTypeKind(m.meterType) !== m.kind) at(`meter type ${m.meterType.toString(16)} is not a ${m.kind} type`);
+      if (m.diOrder !== '901F' && m.diOrder !== '1F90') at('unknown DI order');
+      const allowed = m.kind === 'heat' ? heatFields : waterFields;
+      const entries = Object.entries(m.fields);
+      if (entries.length === 0) at('no fields');
+      const seen = new Set<string>();
+      for (const [field, key] of entries) {
+        if (!allowed.has(field)) at(`${field}: not a field of the ${m.kind} layout`);
+        if (!key || !isMeasurementKey(key)) { at(`${field}: unknown measurement`); continue; }
+        if (seen.has(key)) at(`${key} mapped twice`);
+        seen.add(key);
+        const k = MEASUREMENTS[key].kind;
+        if (k === 'electricity' || (k !== null && k !== m.kind && !(m.kind === 'heat' && k === 'water'))) at(`${key} (${k}) in a ${m.kind} model`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('covers generic and vendor models of both protocols', () => {
+    expect(DLT645_MODELS.filter((m) => m.vendor === 'generic').map((m) => m.name)).toEqual(expect.arrayContaining(['DLT645-1P', 'DLT645-3P']));
+    expect(DLT645_MODELS.filter((m) => m.vendor !== 'generic').length).toBeGreaterThanOrEqual(2);
+    expect(CJT188_MODELS.filter((m) => m.vendor === 'generic').map((m) => m.kind).sort()).toEqual(['heat', 'water']);
+    expect(CJT188_MODELS.filter((m) => m.vendor !== 'generic').length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -1,0 +1,226 @@
+import { createHash, randomInt } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import type { Padding } from '../../ingestor/platforms/cipher.ts';
+import { PlatformCodec } from '../../ingestor/platforms/codec.ts';
+import type { DialectName } from '../../ingestor/platforms/dialects.ts';
+import { ProtocolError, type ProtocolFault } from '../../ingestor/platforms/errors.ts';
+import { guidelineTime, parseGuidelineTime, type Body, type ItemValue, type Message, type MeterValues } from '../../ingestor/platforms/messages.ts';
+
+export interface PlatformSimOptions {
+  host?: string;
+  port?: number;
+  secret: string;
+  key: Buffer;
+  iv: Buffer;
+  dialect?: DialectName;
+  padding?: Padding;
+  /** Every accepted period is appended here as one JSON line; existing lines count as already stored. */
+  store?: string;
+  /** Hours the platform's clock is ahead of UTC (its `<time>` answers and how it reads `<time>`). */
+  utcOffsetHours?: number;
+  maxFrameBytes?: number;
+  maxMeters?: number;
+  maxConnections?: number;
+  now?: () => number;
+}
+
+/** One accepted period of one building, as the data centre keeps it. */
+export interface StoredPeriod {
+  building: string;
+  gateway: string;
+  /** `<time>` as sent (YYYYMMDDHHmmss) and as epoch ms. */
+  time: string;
+  ts: number;
+  operation: 'report' | 'continuous';
+  sequence: number;
+  meters: MeterValues[];
+  items: ItemValue[];
+  receivedAt: number;
+}
+
+export interface SimCounters {
+  connections: number;
+  authenticated: number;
+  authFailures: number;
+  heartbeats: number;
+  accepted: number;
+  /** Periods received again after they were stored (acked again, not stored twice). */
+  duplicates: number;
+  refused: Record<string, number>;
+}
+
+/**
+ * The data-centre side of the 2008 guideline, for tests and integrators: it challenges a collector
+ * (sequence → md5 → result), answers heartbeats with its time, acknowledges reports and keeps each
+ * (building, gateway, time) once. Bad CRC, bad padding, a wrong secret and malformed XML are refused
+ * with an `error` message naming the fault. `down()` closes the listener and every connection until
+ * `up()`; `drop()` closes the connections only.
+ */
+export class PlatformSimulator {
+  private server: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly codec: PlatformCodec;
+  private readonly keys = new Set<string>();
+  private readonly stored: StoredPeriod[] = [];
+  private boundPort = 0;
+  readonly counters: SimCounters = { connections: 0, authenticated: 0, authFailures: 0, heartbeats: 0, accepted: 0, duplicates: 0, refused: {} };
+
+  constructor(private readonly o: PlatformSimOptions) {
+    this.codec = new PlatformCodec({
+      dialect: o.dialect ?? 'gb2008', key: o.key, iv: o.iv, padding: o.padding,
+      maxFrameBytes: o.maxFrameBytes ?? 1024 * 1024, maxMeters: o.maxMeters ?? 2000,
+    });
+    if (o.store && existsSync(o.store)) {
+      for (const line of readFileSync(o.store, 'utf8').split('\n')) {
+        if (!line.trim()) continue;
+        const p = JSON.parse(line) as StoredPeriod;
+        this.keys.add(PlatformSimulator.key(p));
+        this.stored.push(p);
+      }
+    }
+  }
+
+  private static key(p: Pick<StoredPeriod, 'building' | 'gateway' | 'time'>): string {
+    return `${p.building}|${p.gateway}|${p.time}`;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get listening(): boolean {
+    return this.server !== null;
+  }
+
+  /** Every period stored, in arrival order. */
+  periods(): readonly StoredPeriod[] {
+    return this.stored;
+  }
+
+  async up(): Promise<{ host: string; port: number }> {
+    if (this.server) return { host: this.o.host ?? '127.0.0.1', port: this.boundPort };
+    const server = net.createServer((s) => this.accept(s));
+    server.maxConnections = this.o.maxConnections ?? 64;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      // After down(), come back on the same port: the collector is configured with it.
+      server.listen(this.boundPort || this.o.port || 0, this.o.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
+    });
+    this.server = server;
+    this.boundPort = (server.address() as net.AddressInfo).port;
+    return { host: this.o.host ?? '127.0.0.1', port: this.boundPort };
+  }
+
+  /** Closes every connection; the listener stays, so collectors reconnect. */
+  drop(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
+  /** Stops listening and closes every connection, until up(). */
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    this.drop();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async close(): Promise<void> {
+    await this.down();
+  }
+
+  private refuse(fault: ProtocolFault | string, s: net.Socket, reply: (b: Body) => void, message: string): void {
+    this.counters.refused[fault] = (this.counters.refused[fault] ?? 0) + 1;
+    reply({ type: 'error', fault, message: message.slice(0, 200) });
+  }
+
+  private accept(s: net.Socket): void {
+    this.sockets.add(s);
+    this.counters.connections++;
+    s.on('close', () => this.sockets.delete(s));
+    s.on('error', () => {});
+    const reader = this.codec.reader();
+    let challenge: string | null = null;
+    let authed = false;
+    let ids = { building: '', gateway: '' };
+    let seq = 0;
+    const reply = (body: Body) => {
+      if (s.destroyed) return;
+      seq = (seq + 1) >>> 0;
+      s.write(this.codec.encode({ ...ids, body }, seq));
+    };
+    s.on('data', (chunk: Buffer) => {
+      let frames;
+      try {
+        frames = reader.push(chunk);
+      } catch (err) {
+        // A length beyond the bound: nothing after it can be trusted to line up again.
+        this.refuse((err as ProtocolError).fault ?? 'bad_frame', s, reply, (err as Error).message);
+        s.end();
+        return;
+      }
+      for (const f of frames) {
+        let m: Message;
+        try {
+          m = this.codec.decode(f);
+        } catch (err) {
+          if (err instanceof ProtocolError) { this.refuse(err.fault, s, reply, err.message); continue; }
+          throw err;
+        }
+        ids = { building: m.building, gateway: m.gateway };
+        this.handle(m, reply, () => challenge, (c) => { challenge = c; }, () => authed, (a) => { authed = a; }, s);
+      }
+    });
+    // Frames that fail the CRC are answered through the same path: decode happens per frame.
+  }
+
+  private handle(m: Message, reply: (b: Body) => void, getChallenge: () => string | null, setChallenge: (c: string) => void,
+    isAuthed: () => boolean, setAuthed: (a: boolean) => void, s: net.Socket): void {
+    const b = m.body;
+    const now = this.o.now?.() ?? Date.now();
+    const offsetMin = (this.o.utcOffsetHours ?? 8) * 60;
+    switch (b.type) {
+      case 'request': {
+        const c = String(randomInt(1e8, 1e9)) + String(randomInt(1e6, 1e7));
+        setChallenge(c);
+        return reply({ type: 'sequence', sequence: c });
+      }
+      case 'md5': {
+        const c = getChallenge();
+        const want = c && createHash('md5').update(c + this.o.secret, 'utf8').digest('hex');
+        const ok = want !== null && want !== '' && b.md5.toLowerCase() === want;
+        setAuthed(ok);
+        if (ok) this.counters.authenticated++;
+        else { this.counters.authFailures++; this.counters.refused.auth_failed = (this.counters.refused.auth_failed ?? 0) + 1; }
+        reply({ type: 'result', result: ok ? 'pass' : 'fail' });
+        if (!ok) s.end();
+        return;
+      }
+      case 'notify':
+        if (!isAuthed()) return this.refuse('unauthenticated', s, reply, 'authenticate first');
+        this.counters.heartbeats++;
+        return reply({ type: 'time', time: guidelineTime(now, offsetMin) });
+      case 'report': case 'continuous': {
+        if (!isAuthed()) return this.refuse('unauthenticated', s, reply, 'authenticate first');
+        let ts: number;
+        try {
+          ts = parseGuidelineTime(b.time, offsetMin);
+        } catch (err) {
+          return this.refuse('malformed_xml', s, reply, (err as Error).message);
+        }
+        const p: StoredPeriod = { building: m.building, gateway: m.gateway, time: b.time, ts, operation: b.type, sequence: b.sequence, meters: b.meters, items: b.items, receivedAt: now };
+        const k = PlatformSimulator.key(p);
+        if (this.keys.has(k)) this.counters.duplicates++;
+        else {
+          if (this.o.store) appendFileSync(this.o.store, `${JSON.stringify(p)}\n`);
+          this.keys.add(k);
+          this.stored.push(p);
+          this.counters.accepted++;
+        }
+        return reply({ type: b.type === 'report' ? 'report_ack' : 'continuous_ack', sequence: b.sequence, ack: 'pass' });
+      }
+      default:
+        return this.refuse('unexpected', s, reply, `a data centre does not expect "${b.type}" from a collector`);
+    }
+  }
+}

@@ -23,6 +23,7 @@ import { liveRoutes } from './api/live.ts';
 import type { ApiContext } from './api/context.ts';
 import { renderMetrics } from './metrics.ts';
 import { UsageService } from './usage/service.ts';
+import { usageMetrics } from './usage/metrics.ts';
 import { loadRegistryFile } from './registry/load.ts';
 import type { Registry } from './registry/schema.ts';
 import { parseUtcOffset } from './usage/buckets.ts';
@@ -83,7 +84,10 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   const directory = new Directory(config.dataDir, log.child({ module: 'directory' }));
   const quarantine = new Quarantine(config.dataDir, log.child({ module: 'quarantine' }));
   const live = new LiveHub();
-  const usage = new UsageService(influx, writer, directory, log.child({ module: 'usage' }), {
+  // Usage writes go straight to InfluxDB, not through the ingest writer: they rewrite the same points
+  // as intervals fill (the writer folds repeats of a point into its first copy), and a long
+  // re-derivation must not queue ahead of the gateways' batches and their acks.
+  const usage = new UsageService(influx, sink, directory, log.child({ module: 'usage' }), {
     dataDir: config.dataDir, utcOffsetHours: config.utcOffsetHours, rollover: config.usage.rollover,
   });
   const conflicts = registry ? new ConflictMonitor(registry, () => directory.allManifests(), log.child({ module: 'registry' })) : null;
@@ -123,7 +127,8 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   });
   const ctx: ApiContext = {
     influx, writer, directory, quarantine, pipeline, live, bus, token: config.http.token, now,
-    metrics: () => renderMetrics({ pipeline, writer, quarantine, directory, broker: broker?.counters ?? null, now: now() }) + (platforms?.metrics() ?? ''),
+    metrics: () => renderMetrics({ pipeline, writer, quarantine, directory, broker: broker?.counters ?? null, now: now() }) + usageMetrics(usage) + (platforms?.metrics() ?? ''),
+    usage: () => usage.health(),
   };
   await http.register(healthRoutes(ctx));
   await http.register(openApiRoutes());

@@ -6,8 +6,10 @@ export const healthRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app)
   app.get('/healthz', async (req, reply) => {
     NoQuery.parse(req.query);
     const influx = await ctx.influx.ping();
+    const usage = ctx.usage();
     reply.status(influx ? 200 : 503);
-    return { status: influx ? 'ok' : 'degraded', influx: influx ? 'up' : 'down', pending_points: ctx.writer.stats.pendingPoints };
+    // Usage that waits after a failure degrades the answer but not the status code: ingest still works.
+    return { status: influx && usage.status !== 'degraded' ? 'ok' : 'degraded', influx: influx ? 'up' : 'down', pending_points: ctx.writer.stats.pendingPoints, usage };
   });
 
   app.get('/metrics', async (req, reply) => {

@@ -265,8 +265,7 @@ export class UsageService {
   }
 
   private optionsFor(meter: KnownMeter, field: MeasurementKey, replacements: Replacement[]): UsageOptions {
-    const rated = meter as KnownMeter & { max_power_kw?: number; max_flow_m3h?: number };
-    const perHour = (meter.kind === 'water' || meter.kind === 'gas' ? rated.max_flow_m3h : rated.max_power_kw) ?? DEFAULT_MAX_RATE_PER_HOUR[meter.kind];
+    const perHour = (meter.kind === 'water' || meter.kind === 'gas' ? meter.max_flow_m3h : meter.max_power_kw) ?? DEFAULT_MAX_RATE_PER_HOUR[meter.kind];
     return {
       measurement: field, replacements, meter: meter.id, rolloverMax: this.opts.rollover?.[meter.model]?.[field],
       maxRatePerHour: Number.isFinite(perHour) ? perHour : undefined, gapMs: this.gapMs,

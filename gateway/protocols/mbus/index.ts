@@ -5,3 +5,5 @@ export * from './records.ts';
 export * from './telegram.ts';
 export * from './values.ts';
 export * from './vif.ts';
+export * from './measurements.ts';
+export * from './describe.ts';

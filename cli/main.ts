@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   'gateway scan': () => import('./commands/gateway-scan.ts'),
   'gateway read': () => import('./commands/gateway-read.ts'),
   'gateway check': () => import('./commands/gateway-check.ts'),
+  'gateway decode': () => import('./commands/gateway-decode.ts'),
   'ingestor run': () => import('./commands/ingestor-run.ts'),
   'ingestor hash-password': () => import('./commands/ingestor-hash-password.ts'),
   'sim meter': () => import('./commands/sim-meter.ts'),

@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CJT188_FRAMES, DLT645_FRAMES } from '../gateway/protocols/captured-frames.ts';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const run = (...args: string[]) =>
+  promisify(execFile)(process.execPath, [path.join(root, 'bin/zonemeter.js'), ...args], { cwd: root, env: { ...process.env, ZM_LANG: 'en' } });
+const json = async (...args: string[]) => JSON.parse((await run('gateway', 'decode', ...args, '--json')).stdout);
+
+describe('zonemeter gateway decode', () => {
+  it('decodes every captured DL/T 645 answer to the value its source states', async () => {
+    for (const c of DLT645_FRAMES.filter((x) => x.stated.value !== undefined)) {
+      const out = await json('--protocol', 'dlt645', '--hex', c.hex);
+      expect(out.fields.address, c.source).toBe(c.stated.address);
+      expect(out.values[0], c.source).toMatchObject({ value: c.stated.value, unit: c.stated.unit });
+    }
+  }, 60_000);
+
+  it('decodes the captured CJ/T 188 heat answer with its vendor model, and refuses the SC answer as printed', async () => {
+    const jy = CJT188_FRAMES.find((c) => c.model === 'JY-Heat' && c.stated.control === 0x81)!;
+    const out = await json('--protocol', 'cjt188', '--model', 'JY-Heat', '--hex', jy.hex);
+    expect(out.values.find((v: { name: string }) => v.name === 'cumulative_volume')).toMatchObject({ value: 10.34, unit: 'm³', measurement: 'volume_m3' });
+    const sc = CJT188_FRAMES.find((c) => c.refusedWith)!;
+    await expect(run('gateway', 'decode', '--protocol', 'cjt188', '--hex', sc.hex)).rejects.toMatchObject({
+      code: 1, stdout: expect.stringContaining('ERR_FRAME_CHECKSUM'),
+    });
+  }, 30_000);
+
+  it('decodes a Modbus RTU answer with a model and its start register (Tasmota #13224 SDM630 capture)', async () => {
+    const out = await json('--protocol', 'modbus-rtu', '--model', 'SDM630', '--start', '0', '--hex', '01 04 04 43 60 25 88 F4 E8');
+    expect(out.values[0].measurement).toBe('voltage_l1_v');
+    expect(out.values[0].value).toBeCloseTo(224.146606445, 6);
+  }, 30_000);
+
+  it('refuses bad flags with the usage exit code', async () => {
+    await expect(run('gateway', 'decode', '--protocol', 'nope', '--hex', '68')).rejects.toMatchObject({ code: 2 });
+    await expect(run('gateway', 'decode', '--protocol', 'dlt645', '--hex', '68 zz')).rejects.toMatchObject({ code: 2 });
+    await expect(run('gateway', 'decode', '--protocol', 'dlt645', '--model', 'NoSuch', '--hex', DLT645_FRAMES[1]!.hex)).rejects.toMatchObject({ code: 2 });
+  }, 30_000);
+});

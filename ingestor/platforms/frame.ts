@@ -36,10 +36,13 @@ export class FrameReader {
 
   constructor(private readonly d: Dialect, private readonly maxFrameBytes: number) {}
 
-  /** Feeds bytes; returns whole frames, or throws on the first bad one (the rest stays buffered). */
-  push(chunk: Buffer): Frame[] {
+  /**
+   * Feeds bytes; returns whole frames in order, a frame that fails its checks (CRC, tail) as a
+   * ProtocolError in its place. Throws only `too_large`: after it the stream cannot be trusted.
+   */
+  push(chunk: Buffer): (Frame | ProtocolError)[] {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    const out: Frame[] = [];
+    const out: (Frame | ProtocolError)[] = [];
     for (;;) {
       const at = this.buf.indexOf(this.d.head);
       if (at < 0) {
@@ -62,7 +65,12 @@ export class FrameReader {
       if (this.buf.length < OVERHEAD + len) return out;
       const frame = this.buf.subarray(0, OVERHEAD + len);
       this.buf = this.buf.subarray(OVERHEAD + len);
-      out.push(decodeFrame(this.d, frame));
+      try {
+        out.push(decodeFrame(this.d, frame));
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        out.push(err);
+      }
     }
   }
 }

@@ -184,7 +184,10 @@ export class PlatformReporter {
       const reader = this.codec.reader();
       sock.on('data', (chunk: Buffer) => {
         try {
-          for (const f of reader.push(chunk)) this.dispatch(this.codec.decode(f));
+          for (const f of reader.push(chunk)) {
+            if (f instanceof ProtocolError) throw f;
+            this.dispatch(this.codec.decode(f));
+          }
         } catch (err) {
           sock.destroy(err as Error);
         }

@@ -162,6 +162,7 @@ export class PlatformSimulator {
       for (const f of frames) {
         let m: Message;
         try {
+          if (f instanceof ProtocolError) throw f;
           m = this.codec.decode(f);
         } catch (err) {
           if (err instanceof ProtocolError) { this.refuse(err.fault, s, reply, err.message); continue; }
@@ -171,7 +172,6 @@ export class PlatformSimulator {
         this.handle(m, reply, () => challenge, (c) => { challenge = c; }, () => authed, (a) => { authed = a; }, s);
       }
     });
-    // Frames that fail the CRC are answered through the same path: decode happens per frame.
   }
 
   private handle(m: Message, reply: (b: Body) => void, getChallenge: () => string | null, setChallenge: (c: string) => void,

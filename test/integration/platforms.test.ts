@@ -185,4 +185,24 @@ describe('reporting to an energy-monitoring platform through an outage and a res
       }
     }
   }, 60_000);
+
+  it('holds a period whose meters have not reported past its end, then sends it with the missing code', async () => {
+    // Readings stop at D0 + 48 h 15 min: the period ending at D0 + 49 h cannot be complete.
+    clock = D0 + 49 * H + 30 * 60_000;
+    const waiting = await waitFor(async () => {
+      const p = (await api<PlatformsBody>('/api/v1/platforms')).platforms[0]!;
+      return p.buildings.every((b) => b.waiting_for_data_at === '20200304010000' && b.backlog_periods === 1) ? p : undefined;
+    }, { timeoutMs: 15_000, what: 'the period to wait for its data' });
+    expect(waiting.buildings).toHaveLength(2);
+    expect(platform.periods()).toHaveLength(96);
+    // Past maxWaitMin (180) it goes out: counters as read, every item marked missing.
+    clock = D0 + 49 * H + 181 * 60_000;
+    await waitFor(() => (platform.periods().length === 98 ? true : undefined), { timeoutMs: 15_000, what: 'the incomplete period' });
+    for (const p of platform.periods().slice(96)) {
+      expect(p.ts).toBe(D0 + 49 * H);
+      expect(p.items.length).toBeGreaterThan(0);
+      expect(p.items.every((it) => it.error === '0' && it.value === null)).toBe(true);
+      expect(p.meters.every((m) => m.functions[0]!.error === '192' && typeof m.functions[0]!.value === 'number')).toBe(true);
+    }
+  }, 40_000);
 });

@@ -7,6 +7,7 @@ export const ERRORS = {
   ERR_UNAUTHORIZED: { status: 401, message: 'a valid bearer token is required' },
   ERR_FORBIDDEN: { status: 403, message: 'this request is not allowed here' },
   ERR_NOT_FOUND: { status: 404, message: 'not found' },
+  ERR_CONFLICT: { status: 409, message: 'the request conflicts with the current state' },
   ERR_STORE_UNAVAILABLE: { status: 503, message: 'the time-series store is unavailable' },
   ERR_INTERNAL: { status: 500, message: 'internal error' },
 } as const;

@@ -58,6 +58,17 @@ export const AckSchema = z.object({
 });
 export type Ack = z.infer<typeof AckSchema>;
 
+// What the ingestor accepts from this gateway, retained on zm/v1/{site}/{gateway}/limits so the
+// gateway learns it before its first batch: a batch over max_packet_bytes would cost the gateway
+// its connection, every time it was resent.
+export const LimitsSchema = z.object({
+  v: z.literal(WIRE_VERSION),
+  /** Largest MQTT packet the broker takes (fixed header, topic and payload). */
+  max_packet_bytes: z.number().int().min(1024),
+  max_batch_readings: z.number().int().min(1).max(MAX_BATCH_READINGS),
+});
+export type Limits = z.infer<typeof LimitsSchema>;
+
 export const ManifestMeterSchema = z.object({
   id: Id,
   building: Id,

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { ID_PATTERN } from './ids.ts';
 import { formatIssues } from './issues.ts';
-import { AckSchema, BatchSchema, ManifestSchema, StatusSchema } from './schemas.ts';
+import { AckSchema, BatchSchema, LimitsSchema, ManifestSchema, StatusSchema } from './schemas.ts';
 
 export const TOPIC_ROOT = 'zm/v1';
 
@@ -11,6 +11,7 @@ export const TOPIC_SCHEMAS = {
   ack: AckSchema,
   manifest: ManifestSchema,
   status: StatusSchema,
+  limits: LimitsSchema,
 } as const;
 export type TopicType = keyof typeof TOPIC_SCHEMAS;
 export type TopicPayload<T extends TopicType> = z.infer<(typeof TOPIC_SCHEMAS)[T]>;
@@ -33,6 +34,7 @@ export const topics = {
   ack: (site: string, gateway: string) => topic(site, gateway, 'ack'),
   manifest: (site: string, gateway: string) => topic(site, gateway, 'manifest'),
   status: (site: string, gateway: string) => topic(site, gateway, 'status'),
+  limits: (site: string, gateway: string) => topic(site, gateway, 'limits'),
 };
 
 /** Parses `zm/v1/{site}/{gateway}/{type}`; null for anything else. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ZmError } from '../core/index.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { IngestorConfig } from './config.ts';
@@ -13,7 +13,7 @@ import { Quarantine } from './ingest/quarantine.ts';
 import { LiveHub } from './live/hub.ts';
 import { InfluxClient } from './store/influx.ts';
 import { PointWriter } from './store/writer.ts';
-import { installErrorHandler } from './api/errors.ts';
+import { clientErrorAsJson, installErrorHandler, listenError } from './api/errors.ts';
 import { healthRoutes } from './api/health.ts';
 import { gatewaysRoutes } from './api/gateways.ts';
 import { quarantineRoutes } from './api/quarantine.ts';
@@ -80,9 +80,12 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
       await influx.write(lines);
     },
   };
-  const writer = new PointWriter(sink, { maxPoints: config.influx.maxPointsPerWrite, flushMs: config.influx.flushMs, log: log.child({ module: 'writer' }) });
-  const directory = new Directory(config.dataDir, log.child({ module: 'directory' }));
-  const quarantine = new Quarantine(config.dataDir, log.child({ module: 'quarantine' }));
+  const writer = new PointWriter(sink, {
+    maxPoints: config.influx.maxPointsPerWrite, flushMs: config.influx.flushMs, maxBytes: config.influx.maxPendingBytes, log: log.child({ module: 'writer' }),
+  });
+  const pinned = new Map(config.gateways.flatMap((g) => (g.meters ?? []).map((m) => [`${g.site}/${m}`, g.id] as const)));
+  const directory = new Directory(config.dataDir, log.child({ module: 'directory' }), pinned, now);
+  const quarantine = await Quarantine.open(config.dataDir, log.child({ module: 'quarantine' }), config.quarantine, now);
   const live = new LiveHub();
   // Usage writes go straight to InfluxDB, not through the ingest writer: they rewrite the same points
   // as intervals fill (the writer folds repeats of a point into its first copy), and a long
@@ -119,7 +122,10 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   }) : null;
   platforms?.start();
 
-  const http = Fastify({ loggerInstance: log.child({ module: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  const http = Fastify({
+    loggerInstance: log.child({ module: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024,
+    clientErrorHandler: clientErrorAsJson,
+  });
   installErrorHandler(http);
   const routes: { method: string; url: string }[] = [];
   http.addHook('onRoute', (r) => {
@@ -143,7 +149,11 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   return {
     http, broker, bus, pipeline, directory, influx, routes, usage, platforms,
     async listen() {
-      return http.listen({ host: config.http.host, port: config.http.port });
+      try {
+        return await http.listen({ host: config.http.host, port: config.http.port });
+      } catch (err) {
+        throw listenError(err, 'http.port', config.http.host, config.http.port);
+      }
     },
     async close() {
       await http.close();
@@ -164,8 +174,9 @@ const TYPES: Record<string, string> = {
 function serveDashboard(http: FastifyInstance, dir: string): void {
   const cache = new Map<string, Buffer>();
   const load = (name: string): Buffer | null => {
-    const file = path.join(dir, name);
-    if (!file.startsWith(path.resolve(dir)) || !existsSync(file)) return null;
+    const file = path.resolve(dir, name);
+    // Only regular files: `assets/.` names the folder itself, which readFileSync cannot read.
+    if (!file.startsWith(path.resolve(dir) + path.sep) || !existsSync(file) || !statSync(file).isFile()) return null;
     let body = cache.get(name);
     if (!body) {
       body = readFileSync(file);

@@ -11,6 +11,8 @@ export const GatewayCredentialSchema = z.object({
   site: Id,
   /** scrypt hash from `zonemeter ingestor hash-password`: scrypt$N$r$p$salt$hash (base64). */
   passwordHash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'expected a hash from `zonemeter ingestor hash-password`'),
+  /** Meters this gateway owns whatever other manifests claim; others are owned by the first gateway to declare them. */
+  meters: z.array(Id).optional(),
 });
 export type GatewayCredential = z.infer<typeof GatewayCredentialSchema>;
 
@@ -31,6 +33,11 @@ export const IngestorConfigSchema = z.object({
     websocket: z.object({ port: Port }).optional(),
     maxPacketBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
     maxConnections: z.number().int().min(1).default(10_000),
+    /** Failed logins allowed per source address and per user name in windowMs before further attempts are refused unchecked. */
+    loginFailures: z.object({
+      max: z.number().int().min(1).default(10),
+      windowMs: z.number().int().min(1000).default(60_000),
+    }).prefault({}),
     /** External mode: the broker to join and the shared-subscription group replicas split load in. */
     external: z.object({
       url: z.string().regex(/^(mqtts?|wss?):\/\//, 'expected mqtt:// or mqtts:// URL'),
@@ -53,12 +60,23 @@ export const IngestorConfigSchema = z.object({
     shardDuration: z.union([z.literal(''), z.string().regex(/^\d+[hdw]$/, 'expected an InfluxQL duration such as 52w, 30d or 168h')]).default('52w'),
     maxPointsPerWrite: z.number().int().min(1).default(5000),
     flushMs: z.number().int().min(0).default(50),
+    /** Line protocol waiting for InfluxDB; a batch beyond it is left unacked for its gateway to resend. */
+    maxPendingBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
   }).prefault({}),
   ingest: z.object({
     /** Readings stamped further ahead than this are quarantined (a gateway clock gone wrong). */
     maxFutureMs: z.number().int().min(0).default(5 * 60_000),
     /** Readings older than this are quarantined: InfluxDB would drop them under its retention. */
     maxAgeDays: z.number().min(1).default(3650),
+  }).prefault({}),
+  /** Refused data kept in dataDir/quarantine.jsonl (and one rotated file). */
+  quarantine: z.object({
+    maxEntries: z.number().int().min(10).default(20_000),
+    maxBytes: z.number().int().min(64 * 1024).default(64 * 1024 * 1024),
+    /** A refused payload above this is kept as a sample with its size and SHA-256. */
+    maxPayloadBytes: z.number().int().min(256).default(8 * 1024),
+    memoryEntries: z.number().int().min(1).max(100_000).default(500),
+    perGatewayPerMinute: z.number().int().min(1).default(120),
   }).prefault({}),
   dataDir: z.string().default('./var/ingestor'),
   registry: z.string().optional(),
@@ -75,9 +93,15 @@ export const IngestorConfigSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['mqtt', 'external'], message: 'external mode needs mqtt.external.url' });
   }
   const seen = new Set<string>();
+  const pinned = new Map<string, string>();
   cfg.gateways.forEach((g, i) => {
     if (seen.has(g.id)) ctx.addIssue({ code: 'custom', path: ['gateways', i, 'id'], message: `duplicate gateway id "${g.id}"` });
     seen.add(g.id);
+    (g.meters ?? []).forEach((m, k) => {
+      const other = pinned.get(`${g.site}/${m}`);
+      if (other && other !== g.id) ctx.addIssue({ code: 'custom', path: ['gateways', i, 'meters', k], message: `meter "${m}" is already pinned to gateway "${other}"` });
+      pinned.set(`${g.site}/${m}`, g.id);
+    });
   });
 });
 export type IngestorConfig = z.infer<typeof IngestorConfigSchema>;

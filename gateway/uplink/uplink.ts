@@ -78,7 +78,9 @@ export class Uplink {
   private options(): IClientOptions {
     const tls = this.cfg.tls;
     return {
-      clientId: `zm-${this.config.site}-${this.config.gateway}`,
+      // The ingestor binds client ids to the gateway's user name (`<gateway>` or `<gateway>-…`), so
+      // no other gateway can take this session over.
+      clientId: this.config.gateway,
       username: this.cfg.username,
       password: this.cfg.password,
       clean: true,

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ZmError, topics } from '../../core/index.ts';
 import { requireToken } from './auth.ts';
 import type { ApiContext } from './context.ts';
-import { GatewayParams, ManifestBody, SiteQuery } from './schemas.ts';
+import { GatewayParams, ManifestBody, MeterOwnerBody, MeterOwnerParams, SiteQuery } from './schemas.ts';
 
 export const gatewaysRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
   app.get('/api/v1/gateways', async (req) => {
@@ -16,6 +16,8 @@ export const gatewaysRoutes = (ctx: ApiContext): FastifyPluginAsync => async (ap
         last_batch_at: g.lastBatchAt, last_batch_age_ms: g.lastBatchAt === null ? null : now - g.lastBatchAt,
         last_seq: g.lastSeq, lag_ms: g.lagMs, batches: g.batches, readings: g.readings,
         meters: ctx.directory.allMeters().filter((m) => m.site === g.site && m.gateway === g.gateway).length,
+        refused_meters: ctx.directory.refusedClaims().filter((c) => c.site === g.site && c.gateway === g.gateway)
+          .map((c) => ({ meter: c.meter, owner: c.owner, at: c.at })),
       })),
     };
   });
@@ -29,8 +31,17 @@ export const gatewaysRoutes = (ctx: ApiContext): FastifyPluginAsync => async (ap
     if (manifest.site !== site || manifest.gateway !== gateway) {
       throw new ZmError('ERR_BAD_REQUEST', `the manifest names ${manifest.site}/${manifest.gateway}, the path ${site}/${gateway}`);
     }
-    const fresh = ctx.directory.setManifest(manifest);
+    const { fresh } = ctx.directory.setManifest(manifest);
     await ctx.bus.publish(topics.manifest(site, gateway), JSON.stringify(manifest), { qos: 1, retain: true });
     return { site, gateway, meters: manifest.meters.length, new_replacements: fresh.length };
+  });
+
+  // Re-homing a meter is the one way to move it between gateways: manifests alone never can.
+  app.put('/api/v1/sites/:site/meters/:id/owner', { preHandler: requireToken(ctx.token) }, async (req) => {
+    const { site, id } = MeterOwnerParams.parse(req.params);
+    const { gateway } = MeterOwnerBody.parse(req.body);
+    const r = ctx.directory.rehome(site, id, gateway);
+    if (r.pinned) throw new ZmError('ERR_CONFLICT', `meter "${id}" is pinned to gateway "${r.previous}" in the ingestor config (gateways[].meters); change it there`);
+    return { site, meter: id, gateway, previous: r.previous };
   });
 };

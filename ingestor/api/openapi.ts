@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import {
-  ErrorBody, GatewayParams, GatewaysResponse, Health, LatestReading, ManifestAccepted, ManifestBody, MeterParams,
+  ErrorBody, GatewayParams, GatewaysResponse, Health, LatestReading, ManifestAccepted, ManifestBody, MeterOwnerBody, MeterOwnerParams, MeterOwnerResponse, MeterParams,
   MetersResponse, NoQuery, QuarantineQuery, QuarantineResponse, SiteParams, SiteQuery,
 } from './schemas.ts';
 import { UsageQuery } from './usage.ts';
@@ -34,6 +34,10 @@ export const routeDocs: RouteDoc[] = [
   {
     method: 'post', path: '/api/v1/gateways/:site/:gateway/manifest', tag: 'gateways', write: true,
     summary: 'Upload or override the manifest of a gateway that cannot publish one', params: GatewayParams, body: ManifestBody, response: ManifestAccepted,
+  },
+  {
+    method: 'put', path: '/api/v1/sites/:site/meters/:id/owner', tag: 'meters', write: true,
+    summary: 'Re-home a meter to another gateway (manifests alone can never move a meter)', params: MeterOwnerParams, body: MeterOwnerBody, response: MeterOwnerResponse,
   },
   { method: 'get', path: '/api/v1/meters', tag: 'meters', summary: 'Meters with zone, end use and last reading', query: SiteQuery, response: MetersResponse },
   { method: 'get', path: '/api/v1/meters/:id/latest', tag: 'meters', summary: 'The latest reading stored for a meter, read back from InfluxDB', params: MeterParams, query: SiteQuery, response: LatestReading },

@@ -3,9 +3,14 @@ import type { ApiContext } from './context.ts';
 import { QuarantineQuery } from './schemas.ts';
 
 // Quarantine is kept, never deleted through the API: it is the record of what was refused and why.
+// Answers are paged (at most `limit` entries, each payload a bounded sample), so one request can
+// never pull the whole store.
 export const quarantineRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
   app.get('/api/v1/quarantine', async (req) => {
     const q = QuarantineQuery.parse(req.query);
-    return { entries: ctx.quarantine.list(q), counts: Object.fromEntries(ctx.quarantine.counts) };
+    const entries = ctx.quarantine.list(q);
+    const last = entries.at(-1);
+    const more = last !== undefined && entries.length === q.limit && ctx.quarantine.list({ ...q, limit: 1, before: last.id }).length > 0;
+    return { entries, counts: Object.fromEntries(ctx.quarantine.counts), next_before: more ? last.id : null };
   });
 };

@@ -17,7 +17,13 @@ export const QuarantineQuery = z.object({
   gateway: Id.optional(),
   reason: z.enum(QUARANTINE_REASONS).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Page back: entries with an id below this one (the `next_before` of the previous page). */
+  before: z.coerce.number().int().min(1).optional(),
 });
+
+export const MeterOwnerParams = z.object({ site: Id, id: Id });
+export const MeterOwnerBody = z.object({ gateway: Id }).strict();
+export const MeterOwnerResponse = z.object({ site: z.string(), meter: z.string(), gateway: z.string(), previous: z.string().nullable() });
 
 export const ManifestBody = ManifestSchema;
 
@@ -28,6 +34,7 @@ export const GatewaysResponse = z.object({
     site: z.string(), gateway: z.string(), online: z.boolean(), status: z.unknown(),
     last_batch_at: z.number().nullable(), last_batch_age_ms: z.number().nullable(), last_seq: z.number().nullable(),
     lag_ms: z.number().nullable(), batches: z.number(), readings: z.number(), meters: z.number(),
+    refused_meters: z.array(z.object({ meter: z.string(), owner: z.string(), at: z.number() })),
   })),
 });
 
@@ -55,4 +62,6 @@ export const QuarantineResponse = z.object({
     reason: z.enum(QUARANTINE_REASONS), detail: z.string(), payload: z.unknown(),
   })),
   counts: z.record(z.string(), z.number()),
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  next_before: z.number().nullable(),
 });

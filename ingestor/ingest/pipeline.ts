@@ -4,8 +4,8 @@ import {
 } from '../../core/index.ts';
 import type { MessageBus } from '../broker/bus.ts';
 import { readingLine } from '../store/points.ts';
-import type { PointWriter } from '../store/writer.ts';
-import type { Directory, KnownMeter } from './directory.ts';
+import { WriterClosedError, WriterFullError, type PointWriter } from '../store/writer.ts';
+import type { Directory, KnownMeter, RefusedClaim } from './directory.ts';
 import type { Quarantine } from './quarantine.ts';
 import { parseBatch, validateBatch, type Rejected } from './validate.ts';
 
@@ -23,6 +23,8 @@ export interface StoredReading {
 export interface PipelineEvents {
   /** Readings InfluxDB has accepted, for usage derivation and the live stream. */
   onStored?: (stored: StoredReading[]) => void;
+  /** A gateway's manifest claimed meters another gateway owns. */
+  onRefusedClaims?: (claims: RefusedClaim[]) => void;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface PipelineEvents {
  * batch's points; if InfluxDB stays down, no ack is sent and the gateway keeps the batch.
  */
 export class IngestPipeline {
-  readonly counters = { batches: 0, readings: 0, values: 0, acks: 0, invalidPayloads: 0 };
+  readonly counters = { batches: 0, readings: 0, values: 0, acks: 0, invalidPayloads: 0, refusedClaims: 0, unackedFull: 0 };
   private readonly now: () => number;
 
   constructor(
@@ -59,8 +61,17 @@ export class IngestPipeline {
       this.log.warn({ topic, error: r.ok ? 'manifest names another gateway' : r.error }, 'manifest refused');
       return;
     }
-    this.directory.setManifest(r.value);
-    this.log.info({ site: addr.site, gateway: addr.gateway, meters: r.value.meters.length }, 'manifest');
+    const { refused } = this.directory.setManifest(r.value);
+    this.log.info({ site: addr.site, gateway: addr.gateway, meters: r.value.meters.length, refused: refused.length }, 'manifest');
+    if (refused.length) {
+      this.counters.refusedClaims += refused.length;
+      this.quarantine.add({
+        site: addr.site, gateway: addr.gateway, seq: null, reason: 'foreign_meter',
+        detail: refused.map((c) => `manifest claims meter "${c.meter}", owned by gateway ${c.owner}`).join('; ').slice(0, 2000),
+        payload: r.value.meters.filter((m) => refused.some((c) => c.meter === m.id)),
+      });
+      this.events.onRefusedClaims?.(refused);
+    }
   }
 
   private async onStatus(topic: string, payload: Buffer): Promise<void> {
@@ -78,7 +89,7 @@ export class IngestPipeline {
     if (!r.ok) {
       this.counters.invalidPayloads++;
       const seq = peekSeq(payload);
-      this.quarantine.add({ site: addr.site, gateway: addr.gateway, seq, reason: 'invalid_payload', detail: r.error, payload: payload.toString('utf8').slice(0, 64 * 1024) });
+      this.quarantine.add({ site: addr.site, gateway: addr.gateway, seq, reason: 'invalid_payload', detail: r.error.slice(0, 2000), payload: null, rawBytes: payload });
       // Without a seq the gateway cannot match an ack; it will retry and be quarantined again,
       // which the quarantine list shows. A gateway of ours never sends such a batch.
       if (seq !== null) await this.ack(addr.site, addr.gateway, { v: WIRE_VERSION, seq, status: 'quarantined', stored: 0, quarantined: 1, reason: `invalid_payload: ${r.error}` });
@@ -87,7 +98,7 @@ export class IngestPipeline {
     const batch = r.batch;
     if (batch.site !== addr.site || batch.gateway !== addr.gateway) {
       const all = batch.readings.length + r.rejected.length;
-      this.quarantine.add({ site: addr.site, gateway: addr.gateway, seq: batch.seq, reason: 'foreign_gateway', detail: `payload names ${batch.site}/${batch.gateway}`, payload: JSON.parse(payload.toString('utf8')) as unknown });
+      this.quarantine.add({ site: addr.site, gateway: addr.gateway, seq: batch.seq, reason: 'foreign_gateway', detail: `payload names ${batch.site}/${batch.gateway}`, payload: null, rawBytes: payload });
       await this.ack(addr.site, addr.gateway, { v: WIRE_VERSION, seq: batch.seq, status: 'quarantined', stored: 0, quarantined: all, reason: 'foreign_gateway' });
       return;
     }
@@ -106,6 +117,12 @@ export class IngestPipeline {
     try {
       await this.writer.write(lines);
     } catch (err) {
+      if (err instanceof WriterFullError || err instanceof WriterClosedError) {
+        // Not stored and not refused: no ack, so the gateway keeps the batch and sends it again.
+        this.counters.unackedFull++;
+        this.log.warn({ site: batch.site, gateway: batch.gateway, seq: batch.seq, err: err.message }, 'batch not queued; left unacked for the gateway to resend');
+        return;
+      }
       // Only a permanent refusal gets here (the writer retries transient ones); the data itself
       // is bad for InfluxDB, e.g. a field type conflict. Keep it aside, never loop on it.
       stored = 0;

@@ -18,7 +18,7 @@ export interface Rejected {
 
 export const QUARANTINE_REASONS = [
   'invalid_payload', 'foreign_gateway', 'invalid_reading', 'unknown_measurement', 'non_finite_value', 'unknown_meter',
-  'future_timestamp', 'too_old', 'value_out_of_range', 'store_refused',
+  'future_timestamp', 'too_old', 'value_out_of_range', 'store_refused', 'foreign_meter',
 ] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
 
@@ -78,8 +78,12 @@ export function validateBatch(batch: Batch, lookup: (meter: string) => KnownMete
   const rejected: Rejected[] = [];
   for (const reading of batch.readings) {
     const meter = lookup(reading.meter);
-    if (!meter || meter.gateway !== batch.gateway) {
+    if (!meter) {
       rejected.push({ reading, reason: 'unknown_meter', detail: `meter "${reading.meter}" is not in gateway ${batch.gateway}'s manifest` });
+      continue;
+    }
+    if (meter.gateway !== batch.gateway) {
+      rejected.push({ reading, reason: 'foreign_meter', detail: `meter "${reading.meter}" belongs to gateway ${meter.gateway}, not ${batch.gateway}` });
       continue;
     }
     if (reading.ts > limits.now + limits.maxFutureMs) {

@@ -1,6 +1,6 @@
 import type { IngestorConfig } from '../config.ts';
 
-export type InfluxSettings = Omit<IngestorConfig['influx'], 'shardDuration'> & { shardDuration?: string };
+export type InfluxSettings = Omit<IngestorConfig['influx'], 'shardDuration' | 'maxPendingBytes'> & { shardDuration?: string };
 
 /** An InfluxDB answer: 4xx means the data itself is refused (retrying cannot help), else transient. */
 export class InfluxError extends Error {

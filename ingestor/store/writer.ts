@@ -8,8 +8,48 @@ export interface LineSink {
 
 interface Pending {
   lines: string[];
+  bytes: number;
+  /** Earlier writes holding points this one repeats: it is stored only once they are. */
+  waitsFor: Set<Pending>;
+  /** Later writes that repeat points of this one. */
+  dependants: Pending[];
+  /** Own lines written (or none to write). */
+  written: boolean;
+  settled: boolean;
+  failed: Error | null;
   resolve: () => void;
   reject: (err: Error) => void;
+}
+
+/** Thrown by write() when the queue holds its byte bound: the caller does not ack, the gateway resends later. */
+export class WriterFullError extends Error {
+  constructor(readonly pendingBytes: number, readonly maxBytes: number) {
+    super(`InfluxDB write queue full (${pendingBytes} of ${maxBytes} bytes pending)`);
+    this.name = 'WriterFullError';
+  }
+}
+
+/** The writer stopped before the points were stored: nothing to ack, nothing to quarantine. */
+export class WriterClosedError extends Error {
+  constructor() {
+    super('writer closed');
+    this.name = 'WriterClosedError';
+  }
+}
+
+/**
+ * A point's identity in InfluxDB: its series key (measurement and tags, up to the first unescaped
+ * space) and its timestamp (after the last space). Two lines with the same identity land on the
+ * same point, so only one of them needs to travel.
+ */
+export function pointIdentity(line: string): string {
+  let i = 0;
+  for (; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 92) i++; // backslash escapes the next character
+    else if (c === 32) break;
+  }
+  return `${line.slice(0, i)} ${line.slice(line.lastIndexOf(' ') + 1)}`;
 }
 
 export interface WriterStats {
@@ -17,6 +57,12 @@ export interface WriterStats {
   writes: number;
   retries: number;
   pendingPoints: number;
+  /** Bytes of line protocol queued or being written. */
+  pendingBytes: number;
+  /** Points not queued again because an identical point was already waiting. */
+  duplicatesSkipped: number;
+  /** Writes refused because the queue held its byte bound. */
+  refusedFull: number;
   lastError: string | null;
 }
 
@@ -26,29 +72,99 @@ export interface WriterStats {
  * accepted. A transient failure (network, 5xx) is retried with capped backoff, so a batch is
  * never acked before it is stored; a permanent one (4xx: the data is refused) rejects the
  * batches of that write so the caller can quarantine them.
+ *
+ * While InfluxDB is down, gateways resend their unacked windows on every ack timeout. A point
+ * already waiting is not queued again (the resent batch waits for the first copy instead), and the
+ * queue holds at most maxBytes: beyond it write() refuses at once, so the ingestor never acks what
+ * it could not queue and memory stays flat however long the outage lasts.
  */
 export class PointWriter {
   private queue: Pending[] = [];
   private queuedPoints = 0;
+  private queuedBytes = 0;
+  /** Identity → the write that carries it, for every point queued or being written. */
+  private readonly byIdentity = new Map<string, Pending>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
-  readonly stats: WriterStats = { pointsWritten: 0, writes: 0, retries: 0, pendingPoints: 0, lastError: null };
+  readonly stats: WriterStats = { pointsWritten: 0, writes: 0, retries: 0, pendingPoints: 0, pendingBytes: 0, duplicatesSkipped: 0, refusedFull: 0, lastError: null };
 
   constructor(
     private readonly influx: LineSink,
-    private readonly opts: { maxPoints: number; flushMs: number; log: Logger },
+    private readonly opts: { maxPoints: number; flushMs: number; log: Logger; maxBytes?: number },
   ) {}
 
   write(lines: string[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('writer closed'));
+    if (this.closed) return Promise.reject(new WriterClosedError());
     return new Promise((resolve, reject) => {
-      this.queue.push({ lines, resolve, reject });
-      this.queuedPoints += lines.length;
+      const p: Pending = { lines: [], bytes: 0, waitsFor: new Set(), dependants: [], written: false, settled: false, failed: null, resolve, reject };
+      const keys: string[] = [];
+      for (const line of lines) {
+        const key = pointIdentity(line);
+        const holder = this.byIdentity.get(key);
+        if (holder && holder !== p) {
+          if (!p.waitsFor.has(holder)) {
+            p.waitsFor.add(holder);
+            holder.dependants.push(p);
+          }
+          this.stats.duplicatesSkipped++;
+          continue;
+        }
+        keys.push(key);
+        p.lines.push(line);
+        p.bytes += line.length + 1;
+      }
+      const max = this.opts.maxBytes ?? Infinity;
+      if (p.bytes > 0 && this.queuedBytes + p.bytes > max && this.queuedBytes > 0) {
+        for (const h of p.waitsFor) h.dependants.splice(h.dependants.indexOf(p), 1);
+        this.stats.refusedFull++;
+        reject(new WriterFullError(this.queuedBytes, max));
+        return;
+      }
+      for (const k of keys) this.byIdentity.set(k, p);
+      if (p.lines.length === 0) {
+        p.written = true;
+        this.settle(p);
+        return;
+      }
+      this.queue.push(p);
+      this.queuedPoints += p.lines.length;
+      this.queuedBytes += p.bytes;
       this.stats.pendingPoints = this.queuedPoints;
+      this.stats.pendingBytes = this.queuedBytes;
       if (this.queuedPoints >= this.opts.maxPoints) this.kick();
       else this.timer ??= setTimeout(() => this.kick(), this.opts.flushMs);
     });
+  }
+
+  /** Resolves a write once its own lines and every write it waits for are stored; fails with the first failure. */
+  private settle(p: Pending): void {
+    if (p.settled) return;
+    const failed = p.failed ?? [...p.waitsFor].find((h) => h.failed)?.failed ?? null;
+    if (failed) {
+      p.settled = true;
+      p.reject(failed);
+    } else if (p.written && [...p.waitsFor].every((h) => h.settled)) {
+      p.settled = true;
+      p.resolve();
+    } else return;
+    for (const d of p.dependants.splice(0)) this.settle(d);
+  }
+
+  private release(group: Pending[], points: number, err: Error | null): void {
+    this.queuedPoints -= points;
+    this.queuedBytes -= group.reduce((n, p) => n + p.bytes, 0);
+    this.stats.pendingPoints = this.queuedPoints;
+    this.stats.pendingBytes = this.queuedBytes;
+    for (const p of group) {
+      for (const line of p.lines) {
+        const key = pointIdentity(line);
+        if (this.byIdentity.get(key) === p) this.byIdentity.delete(key);
+      }
+      p.written = true;
+      p.failed = err;
+    }
+    for (const p of group) this.settle(p);
   }
 
   private kick(): void {
@@ -82,17 +198,13 @@ export class PointWriter {
         await this.influx.write(group.flatMap((p) => p.lines));
         this.stats.writes++;
         this.stats.pointsWritten += points;
-        this.queuedPoints -= points;
-        this.stats.pendingPoints = this.queuedPoints;
         this.stats.lastError = null;
-        for (const p of group) p.resolve();
+        this.release(group, points, null);
         return;
       } catch (err) {
         this.stats.lastError = (err as Error).message;
         if ((err instanceof InfluxError && err.permanent) || this.closed) {
-          this.queuedPoints -= points;
-          this.stats.pendingPoints = this.queuedPoints;
-          for (const p of group) p.reject(err as Error);
+          this.release(group, points, this.closed ? new WriterClosedError() : err as Error);
           return;
         }
         this.stats.retries++;
@@ -107,7 +219,8 @@ export class PointWriter {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    for (const p of this.queue.splice(0)) p.reject(new Error('writer closed'));
+    const left = this.queue.splice(0);
+    this.release(left, left.reduce((n, p) => n + p.lines.length, 0), new WriterClosedError());
     await this.running?.catch(() => undefined);
   }
 }

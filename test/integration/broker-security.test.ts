@@ -30,7 +30,9 @@ describe('embedded broker: authentication, ACL, limits', () => {
   let streaming: NodeJS.Timeout;
   const start = Date.now() - 60_000;
   const others: MqttClient[] = [];
-  const as = (gateway: string, extra: IClientOptions = {}) => attempt(ing.mqttUrl, { username: gateway, password: ing.passwords[gateway], ...extra });
+  const as = (gateway: string, extra: IClientOptions = {}) => attempt(ing.mqttUrl, {
+    username: gateway, password: ing.passwords[gateway], clientId: `${gateway}-${Math.random().toString(16).slice(2, 8)}`, ...extra,
+  });
 
   beforeAll(async () => {
     ing = await startTestIngestor({

@@ -58,6 +58,10 @@ export interface QuarantineEntry {
 export interface Measure {
   value: number | null;
   unit: string;
+  /** Why value is null for want of data: incomplete, no_data, future (now_…/base_… on a decline). */
+  reason?: string;
+  /** Share (0–1) of the period covered by measured usage. */
+  completeness?: number;
 }
 
 export interface UsageSeries {
@@ -99,6 +103,7 @@ export interface IndicatorProgress {
 
 export interface ReportScope {
   indicators: Record<IndicatorKey, Measure>;
+  completeness: Record<string, number>;
   plans: { plan: string; name: string; baseYear: number; targetYear: number; progress: IndicatorProgress[] }[];
 }
 
@@ -108,6 +113,8 @@ export interface SiteReport {
   name: string | null;
   period: { from: string; to: string; year: number; months: number | null };
   buildings: (ReportScope & { building: string; name: string | null })[];
+  completenessThreshold: number;
+  completenessMin: number | null;
 }
 
 export interface CoverageRate {
@@ -154,8 +161,8 @@ export const api = {
   gateways: () => get<{ gateways: GatewayInfo[] }>('/api/v1/gateways').then((r) => r.gateways),
   usage: (q: UsageQuery) =>
     get<{ series: UsageSeries[] }>('/api/v1/usage', { ...q }).then((r) => r.series),
-  indicators: (site: string, year: number) =>
-    get<SiteReport>(`/api/v1/sites/${encodeURIComponent(site)}/indicators`, { year }),
+  indicators: (site: string, year: number, ytd = false) =>
+    get<SiteReport>(`/api/v1/sites/${encodeURIComponent(site)}/indicators`, ytd ? { year, ytd: 'true' } : { year }),
   coverage: (site: string) => get<CoverageReport>(`/api/v1/sites/${encodeURIComponent(site)}/coverage`),
   quarantine: (site?: string, limit = 50) =>
     get<{ entries: QuarantineEntry[]; counts: Record<string, number> }>('/api/v1/quarantine', { site, limit }),

@@ -26,6 +26,13 @@ const TEXT = {
   neededPerYear: { zh: '每年仍需下降', en: 'Still needed per year' },
   trend: { zh: '逐年趋势', en: 'Trend by year' },
   noData: { zh: '暂无数据', en: 'No data yet' },
+  incompleteData: { zh: '数据不完整', en: 'Incomplete data' },
+  noDataPeriod: { zh: '无数据', en: 'No data' },
+  futurePeriod: { zh: '尚未到期', en: 'Not yet' },
+  lastFullYear: { zh: '上一完整年度', en: 'Last full year' },
+  yearToDate: { zh: '本年累计', en: 'Year to date' },
+  against: { zh: '对比', en: 'against' },
+  completeness: { zh: '数据完整度', en: 'completeness' },
   notAvailable: { zh: '该接口尚不可用', en: 'Not available from this ingestor' },
   // live
   live: { zh: '实时读数', en: 'Live readings' },

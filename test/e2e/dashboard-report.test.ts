@@ -79,17 +79,26 @@ describe('dashboard indicators and coverage in Chromium', () => {
       return c.zone.liveRate.value === 1 ? c : undefined;
     });
     const year = new Date().getFullYear();
-    const report = await get<{ total: { indicators: Record<string, { value: number | null }> } }>(`/api/v1/sites/hq/indicators?year=${year}`);
+    type Report = { total: { indicators: Record<string, { value: number | null; reason?: string }> } };
+    // The cards: the last full year, and this year to date (from February on).
+    const periods: [string, Report][] = [['year', await get<Report>(`/api/v1/sites/hq/indicators?year=${year - 1}`)]];
+    if (new Date().getMonth() > 0) periods.push(['ytd', await get<Report>(`/api/v1/sites/hq/indicators?year=${year}&ytd=true`)]);
 
     const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${dash.url}/`);
-    for (const key of INDICATORS) {
-      const el = page.locator(`[data-indicator="${key}"] [data-key="now"]`);
-      await el.waitFor({ timeout: 15_000 });
-      const shown = await el.getAttribute('data-value');
-      const api = report.total.indicators[key]!.value;
-      if (api === null) expect(shown).toBe('');
-      else expect(Number(shown)).toBeCloseTo(api, 9);
+    for (const [period, report] of periods) {
+      for (const key of INDICATORS) {
+        const el = page.locator(`[data-period="${period}"] [data-indicator="${key}"] [data-key="now"]`);
+        await el.waitFor({ timeout: 15_000 });
+        const shown = await el.getAttribute('data-value');
+        const api = report.total.indicators[key]!;
+        if (api.value === null) {
+          // Metered only since the test started: no period has data, and the card says so instead of 0.
+          expect(shown).toBe('');
+          expect(await el.getAttribute('data-reason')).toBe(api.reason);
+          expect(await el.textContent()).toMatch(/^(无数据|数据不完整)/);
+        } else expect(Number(shown)).toBeCloseTo(api.value, 9);
+      }
     }
     const rate = (k: string) => page.locator(`[data-coverage="${k}"]`).getAttribute('data-value', { timeout: 15_000 });
     expect(Number(await rate('zone'))).toBeCloseTo(cov.zone.rate.value!, 9);
@@ -100,7 +109,8 @@ describe('dashboard indicators and coverage in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-report-zh.png'), fullPage: true });
 
     await page.locator('#lang').click();
-    await expect.poll(() => page.locator('[data-indicator="kgce_per_m2"] h3').textContent()).toBe('Energy per floor area');
+    await expect.poll(() => page.locator('[data-period="year"] [data-indicator="kgce_per_m2"] h3').textContent()).toBe('Energy per floor area');
+    await expect.poll(() => page.locator('[data-period="year"] .period-label').textContent()).toMatch(new RegExp(`^Last full year: ${year - 1}`));
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-report-en.png'), fullPage: true });
     await page.close();
   });

@@ -2,6 +2,7 @@ import type { GatewayInfo, MeterInfo, QuarantineEntry } from '../api.ts';
 import { h } from '../dom.ts';
 import { age, bytes, dateTime } from '../format.ts';
 import { endUseName, kindName, text, zoneName, type Lang } from '../i18n.ts';
+import { platformsPanel } from './platforms.ts';
 
 export interface HealthData {
   gateways: GatewayInfo[];
@@ -84,5 +85,6 @@ export function renderHealth(root: HTMLElement, d: HealthData, lang: Lang): void
     d.quarantine.entries.length
       ? table([t('time'), t('gateway'), t('reason'), t('detail')], quarantineRows(d.quarantine.entries, lang), 'quarantine')
       : h('p', { class: 'muted', 'data-quarantine-empty': '' }, t('none')),
+    platformsPanel(lang),
   );
 }

@@ -26,6 +26,8 @@ export const PlatformSchema = z.object({
   iv: KeyText,
   /** Overrides the dialect's padding. */
   padding: z.enum(PADDINGS).optional(),
+  /** Overrides the dialect's `<function error>` code for a value that could not be read. */
+  errorMissing: z.string().regex(/^\d{1,5}$/, 'expected a numeric error code').optional(),
   /** Shared secret of the MD5 challenge: md5(sequence + secret). */
   secret: z.string().min(1).max(256),
   periodMin: z.union([z.literal(15), z.literal(30), z.literal(60)]).default(15),

@@ -304,6 +304,7 @@ export class PlatformReporter {
         this.lastContinuousAt = Date.now();
       }
       const dialect = this.codec.dialect;
+      const missing = this.cfg.errorMissing ?? dialect.errorMissing;
       const sequence = this.state.state.seq + 1;
       const body: Body = {
         type: continuous ? 'continuous' : 'report',
@@ -311,9 +312,9 @@ export class PlatformReporter {
         time: guidelineTime(end, this.deps.utcOffsetHours * 60),
         meters: data.meters.map((x, i) => ({
           id: i + 1, name: x.meter.id,
-          functions: [{ id: 1, coding: endUseCode(x.meter.end_use, x.meter.kind), error: x.counter === null ? dialect.errorMissing : dialect.errorOk, value: x.counter }],
+          functions: [{ id: 1, coding: endUseCode(x.meter.end_use, x.meter.kind), error: x.counter === null ? missing : dialect.errorOk, value: x.counter }],
         })),
-        items: data.items.map((it) => ({ coding: it.coding, error: it.complete ? dialect.errorOk : dialect.errorMissing, value: it.value })),
+        items: data.items.map((it) => ({ coding: it.coding, error: it.complete ? dialect.errorOk : missing, value: it.value })),
       };
       this.current = { buildingId: b.buildingId, gatewayId: b.gatewayId };
       this.status.counters.sent++;

@@ -77,7 +77,7 @@ describe('reporting to an energy-monitoring platform through an outage and a res
     await ingestor.usage.idle();
     clock = to;
   };
-  interface PlatformsBody { platforms: { connected: boolean; authenticated: boolean; last_error: string | null; buildings: { building: string; backlog_periods: number; last_acked_period: { end: string } | null }[] }[] }
+  interface PlatformsBody { platforms: { connected: boolean; authenticated: boolean; last_error: string | null; buildings: { building: string; backlog_periods: number; waiting_for_data_at: string | null; last_acked_period: { end: string } | null }[] }[] }
 
   beforeAll(async () => {
     password = 'pw-gw-1';

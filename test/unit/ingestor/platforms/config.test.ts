@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, type ZmError } from '../../../../core/index.ts';
+import { IngestorConfigSchema } from '../../../../ingestor/config.ts';
+
+const platform = (over: Record<string, unknown> = {}) => ({
+  id: 'province', host: '10.0.0.1', port: 9006, key: '000102030405060708090a0b0c0d0e0f', iv: '0000000000123456', secret: 's',
+  buildings: [{ site: 'demo', building: 'main', buildingId: '330100A001', gatewayId: '01' }], ...over,
+});
+const problems = (platforms: unknown[]): string[] => {
+  try {
+    parseConfig(IngestorConfigSchema, { platforms }, 'ingestor.yaml');
+  } catch (err) {
+    return (err as ZmError).details ?? [];
+  }
+  return [];
+};
+
+describe('platforms: in the ingestor config', () => {
+  it('takes a platform with the defaults of its dialect', () => {
+    const cfg = parseConfig(IngestorConfigSchema, { platforms: [platform()] }, 'ingestor.yaml');
+    expect(cfg.platforms[0]).toMatchObject({ dialect: 'gb2008', periodMin: 15, heartbeatS: 60, maxWaitMin: 60, continuousPerMinute: 60 });
+    expect(parseConfig(IngestorConfigSchema, {}, 'x').platforms).toEqual([]);
+  });
+
+  it('names every problem with its path', () => {
+    const fields = problems([
+      platform({ key: 'short', periodMin: 20, buildings: [{ site: 'demo', building: 'main', buildingId: '330100A001', gatewayId: 'a b' }] }),
+      platform({ id: 'city', port: 70000, buildings: [] }),
+    ]).join('\n');
+    expect(fields).toContain('platforms[0].key: expected 32 hex digits or 16 ASCII characters');
+    expect(fields).toMatch(/platforms\[0\]\.periodMin/);
+    expect(fields).toContain('platforms[0].buildings[0].gatewayId: expected 1–32 letters');
+    expect(fields).toMatch(/platforms\[1\]\.port/);
+    expect(fields).toContain('platforms[1].buildings: map at least one registry building');
+    // Checks across fields run on platforms whose fields are each valid.
+    const rules = problems([
+      platform({ buildings: [{ site: 'demo', building: 'main', buildingId: '33010A01', gatewayId: '01' }] }),
+      platform(),
+    ]).join('\n');
+    expect(rules).toContain('platforms[0].buildings[0].buildingId: "33010A01" is not a gb2008 building code');
+    expect(rules).toContain('platforms[1].id: duplicate platform id "province"');
+  });
+
+  it('accepts any project id in the renewable dialect', () => {
+    expect(problems([platform({ dialect: 'renewable', buildings: [{ site: 'demo', building: 'main', buildingId: '110000015', gatewayId: '1100000140202' }] })])).toEqual([]);
+  });
+});

@@ -42,6 +42,10 @@ const command: Command = {
   usage: '--model NAME (--tcp HOST:PORT | --rtu PATH [--baud N] | --rtu-over-tcp HOST:PORT) (--id N | --ids 1-5) ' +
     '[--seed N] [--speed X (0 freezes the clock)] [--start ISO|MS] [--power KW | --flow M3H] [--set NAME=VALUE ...]',
   async run(argv) {
+    // M-Bus slaves have their own simulator and flags (sim-meter-mbus.ts).
+    if (argv.includes('--protocol=mbus') || argv.some((a, i) => a === '--protocol' && argv[i + 1] === 'mbus')) {
+      return (await import('./sim-meter-mbus.ts')).runMbusSim(argv);
+    }
     const { values: f } = parseFlags(argv, {
       model: { type: 'string' }, tcp: { type: 'string' }, rtu: { type: 'string' }, baud: { type: 'string' },
       'rtu-over-tcp': { type: 'string' }, id: { type: 'string' }, ids: { type: 'string' }, seed: { type: 'string' },

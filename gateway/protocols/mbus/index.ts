@@ -7,3 +7,4 @@ export * from './values.ts';
 export * from './vif.ts';
 export * from './measurements.ts';
 export * from './describe.ts';
+export * from './master.ts';

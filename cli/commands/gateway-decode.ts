@@ -6,6 +6,7 @@ import { decodeCjt188, decodeDlt645 } from '../../gateway/protocols/decode.ts';
 import { FrameError } from '../../gateway/protocols/errors.ts';
 import { render, type Decoded } from './decode-report.ts';
 import { decodeModbusRtu } from './decode-modbus-rtu.ts';
+import { decodeMbus } from './decode-mbus.ts';
 
 interface Decoder {
   /** For the first output line: "DL/T 645-2007". */
@@ -44,6 +45,10 @@ const DECODERS: Record<string, Decoder> = {
   'modbus-rtu': {
     label: 'Modbus RTU',
     decode: (bytes, model, extra) => render(decodeModbusRtu(bytes, model, extra.start)),
+  },
+  mbus: {
+    label: 'M-Bus (EN 13757-2/-3)',
+    decode: (bytes, model) => decodeMbus(bytes, model),
   },
 };
 

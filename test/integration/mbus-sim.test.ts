@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFrameLink, type FrameLink } from '../../gateway/drivers/frame-link.ts';
 import { CF_ECHO_II_MBUS, MBUS_WATER, MULTICAL601_MBUS, SUPERCAL531_MBUS } from '../../gateway/models/mbus.ts';
@@ -147,5 +149,45 @@ describe('zonemeter sim meter --protocol mbus', () => {
     } finally {
       await p.stop();
     }
+  });
+});
+
+describe('zonemeter gateway decode --protocol mbus', () => {
+  const run = async (args: string[]) => {
+    const p = spawnZm(['gateway', 'decode', '--protocol', 'mbus', ...args]);
+    const { code } = await p.exited;
+    // JSON lines on stdout land in p.lines, the rest in p.other.
+    return { code, out: p.other.join(''), json: p.lines[0] };
+  };
+
+  it('decodes a libmbus frame to records and measurements, as JSON too', async () => {
+    const hex = readFileSync(path.resolve(import.meta.dirname, '../fixtures/mbus/kamstrup_multical_601.hex'), 'latin1').trim();
+    const text = await run(['--hex', hex]);
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('id 06855817  manufacturer KAM');
+    expect(text.out).toMatch(/heat_energy_kwh\s+37351 kWh/);
+    const json = await run(['--hex', hex, '--model', 'Multical-601-MBus', '--json']);
+    expect(json.code).toBe(0);
+    const out = json.json as unknown as { model: string; values: Record<string, number>; records: unknown[] };
+    expect(out.model).toBe('Multical-601-MBus');
+    expect(out.records).toHaveLength(28);
+    expect(out.values).toEqual({
+      heat_energy_kwh: 37351, volume_m3: 561.08, flow_m3h: 0.543, heat_power_kw: 34.7, supply_temp_c: 101.69, return_temp_c: 46.16, temp_diff_k: 55.53,
+    });
+  });
+
+  it('refuses an application error, a bad checksum, bad hex and an unknown model', async () => {
+    const busy = await run(['--hex', '68 04 04 68 08 01 70 08 81 16']);
+    expect(busy.code).toBe(1);
+    expect(busy.out).toContain('ERR_MBUS_APPLICATION');
+    const cs = await run(['--hex', '10 5B 01 5D 16']);
+    expect(cs.code).toBe(1);
+    expect(cs.out).toContain('ERR_MBUS_FRAME_CHECKSUM');
+    const hex = await run(['--hex', '10 5B 0']);
+    expect(hex.code).toBe(2);
+    expect(hex.out).toContain('--hex: expected hex bytes');
+    const model = await run(['--hex', '10 5B 01 5C 16', '--model', 'nope']);
+    expect(model.code).toBe(2);
+    expect(model.out).toContain('unknown M-Bus model "nope"');
   });
 });

@@ -9,7 +9,7 @@ import type { PlatformConfig } from './config.ts';
 import { ProtocolError } from './errors.ts';
 import { guidelineTime, type Body, type Message } from './messages.ts';
 import { Periods } from './periods.ts';
-import { readPeriod } from './source.ts';
+import { readPeriod, type PeriodData } from './source.ts';
 import { StateFile } from './state.ts';
 
 export interface ReporterDeps {
@@ -278,7 +278,17 @@ export class PlatformReporter {
       this.settle.set(k, s);
       if (Date.now() < s.lookAt) continue;
       const meters = this.deps.meters(b.site, b.building).sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-      const data = await readPeriod(this.deps.influx, b.site, b.building, meters, start, end, Math.max(this.periods.ms * 4, 86_400_000));
+      let data: PeriodData;
+      try {
+        data = await readPeriod(this.deps.influx, b.site, b.building, meters, start, end, Math.max(this.periods.ms * 4, 86_400_000));
+      } catch (err) {
+        // InfluxDB away is no reason to drop the platform: say so and look again later.
+        this.status.lastError = `InfluxDB: ${(err as Error).message}`;
+        this.status.lastErrorAt = Date.now();
+        this.status.counters.errors++;
+        s.lookAt = Date.now() + this.cfg.retry.minMs;
+        continue;
+      }
       const overdue = now >= end + this.cfg.maxWaitMin * 60_000;
       if (!data.complete || meters.length === 0) {
         s.since = null;

@@ -141,6 +141,24 @@ describe('the reference platform', () => {
     await waitFor(() => (c.closed ? true : undefined), { what: 'the connection to close' });
   });
 
+  it('speaks the renewable dialect: swapped head and tail, "0" padding, project_id', async () => {
+    const sim = new PlatformSimulator({ port: 0, secret: SECRET, key: KEY, iv: IV, dialect: 'renewable' });
+    sims.push(sim);
+    await sim.up();
+    const renewable = new PlatformCodec({ dialect: 'renewable', key: KEY, iv: IV, maxFrameBytes: 1 << 20, maxMeters: 10 });
+    const s = net.connect({ host: '127.0.0.1', port: sim.port });
+    await new Promise((r) => s.once('connect', r));
+    const got: Buffer[] = [];
+    s.on('data', (c: Buffer) => got.push(c));
+    s.write(renewable.encode({ building: '110000015', gateway: '1100000140202', body: { type: 'request' } }, 1));
+    const first = await waitFor(() => (got.length ? Buffer.concat(got) : undefined), { what: 'the challenge' });
+    expect(first.subarray(0, 4).toString('hex')).toBe('68681616');
+    const [f] = renewable.reader().push(first);
+    if (!f || f instanceof Error) throw new Error('expected a frame');
+    expect(renewable.decode(f)).toMatchObject({ building: '110000015', body: { type: 'sequence' } });
+    s.destroy();
+  });
+
   it('stays down on command and comes back on the same port', async () => {
     const sim = await start();
     const port = sim.port;

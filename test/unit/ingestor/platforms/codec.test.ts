@@ -24,6 +24,8 @@ describe('CRC16', () => {
 
 describe('the captured RenewEDSenderM frame', () => {
   it('passes its CRC, decrypts with its key and parses as an id_validate request', () => {
+    // The CRC of everything up to and including a big-endian CRC is 0.
+    expect(crc16(frame.subarray(0, frame.length - 4))).toBe(0);
     expect(frame.readUInt32LE(4)).toBe(capture.expected.length);
     const f = decodeFrame(renewable, frame);
     expect(f.cipher.length).toBe(capture.expected.length - 4);
@@ -39,6 +41,20 @@ describe('the captured RenewEDSenderM frame', () => {
     const plain = decrypt(f.cipher, { key, iv, padding: 'ascii0' });
     const again = encodeFrame(renewable, { seq: f.seq, cipher: encrypt(plain, { key, iv, padding: 'ascii0' }) });
     expect(again.toString('hex')).toBe(frame.toString('hex'));
+  });
+
+  it('has the same layout as what the reporter sends in the renewable dialect', () => {
+    const codec = new PlatformCodec({ dialect: 'renewable', key, iv, maxFrameBytes: 1 << 20, maxMeters: 10 });
+    const ours = codec.encode({ building: capture.expected.projectId, gateway: capture.expected.gatewayId, body: { type: 'request' } }, 0x42ec9216);
+    const len = ours.readUInt32LE(4);
+    expect(ours.subarray(0, 4)).toEqual(frame.subarray(0, 4));
+    expect(ours.subarray(8, 12)).toEqual(frame.subarray(8, 12));
+    expect(ours.subarray(-4)).toEqual(frame.subarray(-4));
+    expect(ours.length).toBe(14 + len);
+    expect((len - 4) % 16).toBe(0);
+    expect(crc16(ours.subarray(0, ours.length - 4))).toBe(0);
+    const plain = decrypt(decodeFrame(renewable, ours).cipher, { key, iv, padding: 'ascii0' }).toString('utf8');
+    expect(plain).toContain('<project_id>110000015</project_id><gateway_id>1100000140202</gateway_id><type>request</type>');
   });
 
   it('fails its CRC when any byte of the ciphertext is changed', () => {

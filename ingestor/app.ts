@@ -31,6 +31,7 @@ import { ConflictMonitor } from './registry/monitor.ts';
 import { reportingRoutes } from './api/reporting.ts';
 import { platformsRoutes } from './api/platforms.ts';
 import { PlatformService } from './platforms/index.ts';
+import { checkPlatformBuildings } from './platforms/config.ts';
 
 export interface IngestorDeps {
   log: Logger;
@@ -66,6 +67,8 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   // Read before anything starts: a bad registry stops start-up with every problem and its path.
   const registry = config.registry ? loadRegistryFile(config.registry) : null;
   if (registry) checkRollupOffset(registry, config.registry!, config.utcOffsetHours);
+  const unmapped = registry ? checkPlatformBuildings(config.platforms, registry) : [];
+  if (unmapped.length) throw new ZmError('ERR_CONFIG_INVALID', `platforms: ${unmapped.length} building(s) not in ${config.registry}`, { details: unmapped });
   const influx = new InfluxClient(config.influx);
   // Create the database when InfluxDB is there; when it is not yet, the writer's retries and the
   // ensure below (run again on first successful ping) keep going rather than refusing to start.

@@ -44,7 +44,7 @@ export const PlatformSchema = z.object({
   retry: z.object({ minMs: z.number().int().min(50).default(1000), maxMs: z.number().int().min(100).default(60_000) }).prefault({}),
   maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   maxMeters: z.number().int().min(1).max(100_000).default(2000),
-  buildings: z.array(PlatformBuildingSchema).min(1, 'map at least one registry building to its building_id and gateway_id'),
+  buildings: z.array(PlatformBuildingSchema).min(1, 'map at least one registry building to its building_id and gateway_id').max(10_000),
 }).superRefine((p, ctx) => {
   const seen = new Set<string>();
   p.buildings.forEach((b, i) => {
@@ -60,10 +60,20 @@ export const PlatformSchema = z.object({
 });
 export type PlatformConfig = z.infer<typeof PlatformSchema>;
 
-export const PlatformsSchema = z.array(PlatformSchema).default([]).superRefine((list, ctx) => {
+export const PlatformsSchema = z.array(PlatformSchema).max(100).default([]).superRefine((list, ctx) => {
   const ids = new Set<string>();
   list.forEach((p, i) => {
     if (ids.has(p.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate platform id "${p.id}"` });
     ids.add(p.id);
   });
 });
+
+/**
+ * Each mapped building must be a registry building when a registry is loaded: a typo would
+ * otherwise report nothing for the real building, silently. Returns one line per problem.
+ */
+export function checkPlatformBuildings(platforms: readonly PlatformConfig[], registry: { institutions: readonly { sites: readonly { id: string; buildings: readonly { id: string }[] }[] }[] }): string[] {
+  const known = new Set(registry.institutions.flatMap((i) => i.sites.flatMap((s) => s.buildings.map((b) => `${s.id}/${b.id}`))));
+  return platforms.flatMap((p, i) => p.buildings.flatMap((b, k) =>
+    known.has(`${b.site}/${b.building}`) ? [] : [`platforms[${i}].buildings[${k}]: no building "${b.building}" in site "${b.site}" of the registry`]));
+}

@@ -45,3 +45,19 @@ describe('platforms: in the ingestor config', () => {
     expect(problems([platform({ dialect: 'renewable', buildings: [{ site: 'demo', building: 'main', buildingId: '110000015', gatewayId: '1100000140202' }] })])).toEqual([]);
   });
 });
+
+describe('platform buildings against the registry', () => {
+  it('refuses start-up naming a mapped building the registry does not have', async () => {
+    const { fileURLToPath } = await import('node:url');
+    const { build } = await import('../../../../ingestor/app.ts');
+    const pino = (await import('pino')).default;
+    const registry = fileURLToPath(new URL('../../../fixtures/registry/truth-registry.yaml', import.meta.url));
+    const config = parseConfig(IngestorConfigSchema, {
+      registry, utcOffsetHours: 8, influx: { url: 'http://127.0.0.1:9' },
+      platforms: [platform({ buildings: [{ site: 'truth', building: 'nowhere', buildingId: '330100A001', gatewayId: '01' }] })],
+    }, 'ingestor.yaml');
+    const err = await build(config, { log: pino({ level: 'silent' }) }).then(() => null, (e: ZmError) => e);
+    expect(err?.code).toBe('ERR_CONFIG_INVALID');
+    expect(err?.details).toEqual(['platforms[0].buildings[0]: no building "nowhere" in site "truth" of the registry']);
+  });
+});

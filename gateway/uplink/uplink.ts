@@ -19,6 +19,12 @@ export interface UplinkStats {
   resends: number;
   lastAckAt: number | null;
   lastError: string | null;
+  /** Largest batch payload this connection may send: the config's, or less once the broker said so. */
+  maxBatchBytes: number;
+  /** The broker's packet limit as learnt from its retained limits message; null until then. */
+  brokerMaxPacketBytes: number | null;
+  /** Batches cut smaller than a journal read to stay under the size limit. */
+  splits: number;
 }
 
 interface InFlight {
@@ -26,7 +32,12 @@ interface InFlight {
   lastSeq: number;
   sentAt: number;
   acked: boolean;
+  bytes: number;
 }
+
+// MQTT fixed header (≤ 5 bytes), topic length and topic, packet id: room left around the payload.
+const PACKET_OVERHEAD = 512;
+const MIN_BATCH_BYTES = 1024;
 
 export interface UplinkDeps {
   journal: Journal;
@@ -60,13 +71,25 @@ export class Uplink {
   readonly stats: UplinkStats = {
     state: 'connecting', connectedSince: null, reconnects: 0, batchesSent: 0, batchesAcked: 0, readingsAcked: 0,
     quarantinedAcks: 0, inFlight: 0, resends: 0, lastAckAt: null, lastError: null,
+    maxBatchBytes: 0, brokerMaxPacketBytes: null, splits: 0,
   };
+  /** Lowered when the broker dropped the connection over a batch: halved until batches pass. */
+  private sizeCap = Infinity;
+  /** Smallest batch sent right before the broker closed the connection: the cap never grows back to it. */
+  private refusedBytes = Infinity;
   private readonly now: () => number;
   private readonly cfg: GatewayConfig['uplink'];
 
   constructor(private readonly config: GatewayConfig, private readonly deps: UplinkDeps) {
     this.now = deps.now ?? Date.now;
     this.cfg = config.uplink;
+    this.stats.maxBatchBytes = this.cfg.batch.maxBytes;
+  }
+
+  /** What a batch payload may weigh now: config, the broker's limit, and what the broker has refused. */
+  private batchBudget(): number {
+    const broker = this.stats.brokerMaxPacketBytes === null ? Infinity : this.stats.brokerMaxPacketBytes - PACKET_OVERHEAD;
+    return Math.max(MIN_BATCH_BYTES, Math.min(this.cfg.batch.maxBytes, broker, this.sizeCap));
   }
 
   start(): void {
@@ -124,6 +147,9 @@ export class Uplink {
     try {
       const granted = await client.subscribeAsync(topics.ack(this.config.site, this.config.gateway), { qos: 1 });
       if (granted.some((g) => g.qos === 128)) throw new Error('the broker refused the ack subscription');
+      // An external broker may not offer limits; then the config's batch.maxBytes is the limit.
+      const limits = await client.subscribeAsync(topics.limits(this.config.site, this.config.gateway), { qos: 1 }).catch(() => []);
+      if (limits.some((g) => g.qos === 128)) this.deps.log.debug('no limits topic on this broker; using batch.maxBytes');
       await client.publishAsync(topics.manifest(this.config.site, this.config.gateway), JSON.stringify(this.deps.manifest()), { qos: 1, retain: true });
       await client.publishAsync(topics.status(this.config.site, this.config.gateway), JSON.stringify(this.deps.status('online')), { qos: 1, retain: true });
     } catch (err) {
@@ -139,6 +165,22 @@ export class Uplink {
   private onClose(client: MqttClient): void {
     if (client !== this.client) return;
     if (this.stats.state === 'online') this.deps.log.warn('uplink lost');
+    // A broker drops the connection over a packet larger than it takes. When the connection went
+    // down with a large batch unacked, the next connection sends batches half that size, so a
+    // batch refused for size is split rather than sent whole again and again.
+    // Only batches sent just before the close count: a broker refuses as soon as it reads the
+    // header, while a link that drops at some random moment says nothing about size.
+    const recent = this.inflight.filter((b) => !b.acked && this.now() - b.sentAt < 2000);
+    const largest = Math.max(0, ...recent.map((b) => b.bytes));
+    if (largest > MIN_BATCH_BYTES && this.stats.brokerMaxPacketBytes === null) {
+      this.refusedBytes = Math.min(this.refusedBytes, largest);
+      const cap = Math.max(MIN_BATCH_BYTES, Math.floor(largest / 2));
+      if (cap < this.sizeCap) {
+        this.sizeCap = cap;
+        this.deps.log.warn({ unackedBytes: largest, maxBatchBytes: cap }, 'uplink closed with a large batch unacked; sending smaller batches');
+      }
+    }
+    this.stats.maxBatchBytes = this.batchBudget();
     this.stats.state = this.stopped ? 'stopped' : 'offline';
     this.stats.connectedSince = null;
     this.client = null;
@@ -163,6 +205,20 @@ export class Uplink {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
+    if (topic === topics.limits(this.config.site, this.config.gateway)) {
+      const l = parsePayload('limits', payload);
+      if (!l.ok) {
+        this.deps.log.warn({ error: l.error }, 'limits refused');
+        return;
+      }
+      this.stats.brokerMaxPacketBytes = l.value.max_packet_bytes;
+      this.stats.maxBatchBytes = this.batchBudget();
+      if (this.cfg.batch.maxBytes > this.stats.maxBatchBytes) {
+        this.deps.log.warn({ configured: this.cfg.batch.maxBytes, brokerMaxPacketBytes: l.value.max_packet_bytes, using: this.stats.maxBatchBytes },
+          'uplink.batch.maxBytes is above what the broker takes; sending smaller batches');
+      }
+      return;
+    }
     if (topic !== topics.ack(this.config.site, this.config.gateway)) return;
     const r = parsePayload('ack', payload);
     if (!r.ok) {
@@ -174,6 +230,11 @@ export class Uplink {
     if (!batch) return; // an ack for a batch of an earlier connection, already resent
     batch.acked = true;
     this.stats.batchesAcked++;
+    // Batches of this size pass: let the cap grow back towards the configured size.
+    if (this.sizeCap !== Infinity && batch.bytes >= this.sizeCap / 2) {
+      this.sizeCap = Math.floor(Math.min(this.sizeCap * 1.25, this.cfg.batch.maxBytes, this.refusedBytes * 0.9));
+      this.stats.maxBatchBytes = this.batchBudget();
+    }
     this.stats.lastAckAt = this.now();
     if (ack.status === 'quarantined') {
       this.stats.quarantinedAcks++;
@@ -206,10 +267,13 @@ export class Uplink {
           continue;
         }
         const epoch = this.epoch;
-        const records = await this.deps.journal.read(this.sentUpTo, this.cfg.batch.maxReadings, this.cfg.batch.maxBytes);
+        const client = this.client;
+        const budget = this.batchBudget();
+        const records = await this.deps.journal.read(this.sentUpTo, this.cfg.batch.maxReadings, budget);
         // A reconnect or ack timeout while reading moved the cursor back: sending these records now
         // would put a batch after a gap, and its ack would release the gap from the journal unsent.
-        if (epoch !== this.epoch) continue;
+        // The connection may also have closed (or been replaced) while the read waited.
+        if (epoch !== this.epoch || client !== this.client || this.stats.state !== 'online') continue;
         if (records.length === 0) {
           await this.deps.journal.waitForRecords(this.sentUpTo, 200);
           continue;
@@ -222,18 +286,28 @@ export class Uplink {
           await new Promise((r) => setTimeout(r, Math.min(this.cfg.batch.maxAgeMs - age, 200)));
           continue;
         }
-        const last = records.at(-1)!;
-        const batch: Batch = {
-          v: WIRE_VERSION, site: this.config.site, gateway: this.config.gateway, seq: last.seq, sent: this.now(),
+        // The journal counts reading bytes only; the envelope and separators come on top. Cut the
+        // batch until the whole payload fits, so it is never larger than the broker takes.
+        let batch: Batch = {
+          v: WIRE_VERSION, site: this.config.site, gateway: this.config.gateway, seq: records.at(-1)!.seq, sent: this.now(),
           readings: records.map((r) => r.reading),
         };
-        const client = this.client;
-        this.inflight.push({ firstSeq: first.seq, lastSeq: last.seq, sentAt: this.now(), acked: false });
+        let payload = JSON.stringify(batch);
+        let count = records.length;
+        while (Buffer.byteLength(payload) > budget && count > 1) {
+          count = Math.max(1, Math.floor(count * (budget / Buffer.byteLength(payload)) * 0.95));
+          batch = { ...batch, seq: records[count - 1]!.seq, readings: batch.readings.slice(0, count) };
+          payload = JSON.stringify(batch);
+          this.stats.splits++;
+        }
+        const last = records[count - 1]!;
+        const bytes = Buffer.byteLength(payload);
+        this.inflight.push({ firstSeq: first.seq, lastSeq: last.seq, sentAt: this.now(), acked: false, bytes });
         this.stats.inFlight = this.inflight.length;
         this.sentUpTo = last.seq;
         this.stats.batchesSent++;
         // Not awaited: the PUBACK only says the broker has it; the ingestor's ack is what counts.
-        client.publish(topics.batch(this.config.site, this.config.gateway), JSON.stringify(batch), { qos: 1 }, (err) => {
+        client!.publish(topics.batch(this.config.site, this.config.gateway), payload, { qos: 1 }, (err) => {
           if (err) this.deps.log.debug({ err: err.message, seq: last.seq }, 'batch publish failed');
         });
         // Let polling and acks run between batches during a replay.

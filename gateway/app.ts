@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { WIRE_VERSION, type Reading, type Status } from '../core/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { buildHealthServer } from './health/server.ts';
+import { probeListen, splitHostPort } from './preflight.ts';
+import { ZmError } from '../core/index.ts';
 import { openJournal } from './journal/index.ts';
 import type { Journal } from './journal/types.ts';
 import { createPoller, type Poller, type SchedulerOptions } from './poll/index.ts';
@@ -64,7 +66,13 @@ export async function build(config: GatewayConfig, deps: GatewayDeps): Promise<G
     journal, poller, uplink,
     async start() {
       const [host, port] = splitHostPort(config.http);
-      const url = await health.listen({ host, port });
+      let url: string;
+      try {
+        url = await health.listen({ host, port });
+      } catch (err) {
+        const why = (err as NodeJS.ErrnoException).code ? await probeListen(host, port) : null;
+        throw why ? new ZmError('ERR_CONFIG_INVALID', `http: ${why}`, { cause: err }) : err;
+      }
       uplink.start();
       await poller.start();
       return url;
@@ -76,9 +84,4 @@ export async function build(config: GatewayConfig, deps: GatewayDeps): Promise<G
       await journal.close();
     },
   };
-}
-
-function splitHostPort(hp: string): [string, number] {
-  const i = hp.lastIndexOf(':');
-  return [hp.slice(0, i), Number(hp.slice(i + 1))];
 }

@@ -5,6 +5,7 @@ import { FACILITIES, ZONES, ZmError, type Facility } from '../../core/index.ts';
 import { loadGatewayConfig, type GatewayConfig } from '../../gateway/config.ts';
 import { findModel } from '../../gateway/models/index.ts';
 import { checkGatewayConfig } from '../../gateway/poll/config-checks.ts';
+import { preflight } from '../../gateway/preflight.ts';
 
 function where(b: GatewayConfig['buses'][number]): string {
   switch (b.type) {
@@ -51,7 +52,8 @@ const command: Command = {
       for (const line of err.details ?? []) console.error(`  ${line}`);
       return 1;
     }
-    const findings = checkGatewayConfig(cfg);
+    // This machine as `gateway run` would find it: journal folder and volume, health address.
+    const findings = [...checkGatewayConfig(cfg), ...await preflight(cfg)];
     for (const x of findings) {
       const tag = x.level === 'error' ? t('error', '错误') : t('warning', '警告');
       console.error(`  ${x.path}: ${x.message} [${tag}]`);

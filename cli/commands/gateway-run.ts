@@ -1,4 +1,4 @@
-import { build } from '../../gateway/app.ts';
+import { build, type Gateway } from '../../gateway/app.ts';
 import { loadGatewayConfig } from '../../gateway/config.ts';
 import { UsageError, parseFlags, type Command } from '../command.ts';
 import { onShutdown, rootLogger } from '../log.ts';
@@ -11,9 +11,17 @@ const command: Command = {
     if (!values.config) throw new UsageError('gateway run needs -c FILE');
     const config = loadGatewayConfig(values.config);
     const log = rootLogger('gateway').child({ site: config.site, gateway: config.gateway });
-    const gw = await build(config, { log });
-    const health = await gw.start();
-    log.info({ health, meters: config.meters.length }, 'gateway running');
+    let gw: Gateway | undefined;
+    try {
+      gw = await build(config, { log });
+      const health = await gw.start();
+      log.info({ health, meters: config.meters.length }, 'gateway running');
+    } catch (err) {
+      // Whatever started before the failure (journal timers, sockets) must not keep the process
+      // alive: close it, then let the error (naming its config field) end the run with exit 1.
+      await gw?.close().catch(() => undefined);
+      throw err;
+    }
     await onShutdown(log, () => gw.close());
     return 0;
   },

@@ -13,7 +13,14 @@ const command: Command = {
     const log = rootLogger('ingestor');
     const dashboard = await buildDashboard();
     const ingestor = await build(config, { log, dashboardDir: dashboard.dir });
-    const url = await ingestor.listen();
+    let url: string;
+    try {
+      url = await ingestor.listen();
+    } catch (err) {
+      // The broker and timers already run: close them so the error (naming its field) ends the process.
+      await ingestor.close().catch(() => undefined);
+      throw err;
+    }
     log.info({ url, mqtt: ingestor.broker?.port ?? config.mqtt.external?.url }, 'ingestor running');
     await onShutdown(log, () => ingestor.close());
     return 0;

@@ -41,8 +41,10 @@ export class FileJournal implements Journal {
 
   constructor(private readonly opts: JournalOptions, private readonly log: Logger, cursor: Cursor, rec: Recovered) {
     this.dir = opts.dir;
-    // The bound is enforced a whole segment at a time, so keep several segments under it.
-    this.segBytes = Math.max(1, Math.min(opts.segmentBytes, Math.floor(opts.maxBytes / 4)));
+    // The bound is enforced a whole segment at a time, so keep several segments under it, and under
+    // the volume too: a full disk then costs the oldest eighth of it, not the whole backlog.
+    const volume = opts.volumeBytes && opts.volumeBytes > 0 ? Math.floor(opts.volumeBytes / 8) : Infinity;
+    this.segBytes = Math.max(1, Math.min(opts.segmentBytes, Math.floor(opts.maxBytes / 4), volume));
     this.syncEach = opts.fsyncIntervalMs === 0;
     this.segments = rec.segments;
     this.torn = rec.torn;

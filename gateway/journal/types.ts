@@ -32,6 +32,8 @@ export interface JournalOptions {
   segmentBytes: number;
   fsyncIntervalMs: number;
   log?: Logger;
+  /** Size of the volume the journal is on (set by openJournal): segments are sized to it. */
+  volumeBytes?: number;
 }
 
 export interface Journal {

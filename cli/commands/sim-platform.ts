@@ -9,7 +9,7 @@ import { t } from '../i18n.ts';
 function hostPort(v: string, flag: string): { host: string; port: number } {
   const m = /^([^\s:]+):(\d{1,5})$/.exec(v);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new UsageError(`--${flag}: expected HOST:PORT (port 0 takes a free one), got "${v}"`);
+  if (!m || port > 65535) throw new UsageError(t(`--${flag}: expected HOST:PORT (port 0 takes a free one), got "${v}"`, `--${flag}：应为 主机:端口（端口 0 表示任选空闲端口），收到 "${v}"`));
   return { host: m[1]!, port };
 }
 
@@ -26,16 +26,16 @@ const command: Command = {
       dialect: { type: 'string', default: 'gb2008' }, padding: { type: 'string' }, store: { type: 'string' }, 'utc-offset': { type: 'string', default: '8' },
       control: { type: 'string' },
     });
-    if (f.port === undefined || !/^\d{1,5}$/.test(f.port) || Number(f.port) > 65535) throw new UsageError(`--port: expected 0–65535, got "${f.port ?? ''}"`);
-    if (!f.secret || f.secret.length > 256) throw new UsageError('--secret: give the shared secret (1–256 characters)');
+    if (f.port === undefined || !/^\d{1,5}$/.test(f.port) || Number(f.port) > 65535) throw new UsageError(t(`--port: expected 0–65535, got "${f.port ?? ''}"`, `--port：应为 0–65535，收到 "${f.port ?? ''}"`));
+    if (!f.secret || f.secret.length > 256) throw new UsageError(t('--secret: give the shared secret (1–256 characters)', '--secret：请给出共享密钥（1–256 个字符）'));
     const key = f.key === undefined ? null : parseKey(f.key);
     const iv = f.iv === undefined ? null : parseKey(f.iv);
-    if (!key) throw new UsageError('--key: expected 32 hex digits or 16 ASCII characters (AES-128)');
-    if (!iv) throw new UsageError('--iv: expected 32 hex digits or 16 ASCII characters');
-    if (!(DIALECT_NAMES as readonly string[]).includes(f.dialect!)) throw new UsageError(`--dialect: expected one of ${DIALECT_NAMES.join(', ')}, got "${f.dialect}"`);
-    if (f.padding !== undefined && !(PADDINGS as readonly string[]).includes(f.padding)) throw new UsageError(`--padding: expected one of ${PADDINGS.join(', ')}, got "${f.padding}"`);
+    if (!key) throw new UsageError(t('--key: expected 32 hex digits or 16 ASCII characters (AES-128)', '--key：应为 32 位十六进制或 16 个 ASCII 字符（AES-128）'));
+    if (!iv) throw new UsageError(t('--iv: expected 32 hex digits or 16 ASCII characters', '--iv：应为 32 位十六进制或 16 个 ASCII 字符'));
+    if (!(DIALECT_NAMES as readonly string[]).includes(f.dialect!)) throw new UsageError(t(`--dialect: expected one of ${DIALECT_NAMES.join(', ')}, got "${f.dialect}"`, `--dialect：应为 ${DIALECT_NAMES.join('、')} 之一，收到 "${f.dialect}"`));
+    if (f.padding !== undefined && !(PADDINGS as readonly string[]).includes(f.padding)) throw new UsageError(t(`--padding: expected one of ${PADDINGS.join(', ')}, got "${f.padding}"`, `--padding：应为 ${PADDINGS.join('、')} 之一，收到 "${f.padding}"`));
     const offset = Number(f['utc-offset']);
-    if (!Number.isFinite(offset) || offset < -12 || offset > 14) throw new UsageError(`--utc-offset: expected hours between -12 and 14, got "${f['utc-offset']}"`);
+    if (!Number.isFinite(offset) || offset < -12 || offset > 14) throw new UsageError(t(`--utc-offset: expected hours between -12 and 14, got "${f['utc-offset']}"`, `--utc-offset：应为 -12 到 14 之间的小时数，收到 "${f['utc-offset']}"`));
     const control = f.control === undefined ? undefined : hostPort(f.control, 'control');
 
     const sim = new PlatformSimulator({

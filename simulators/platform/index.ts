@@ -25,6 +25,16 @@ export interface PlatformSimOptions {
   now?: () => number;
 }
 
+/** One collector connection: its challenge, whether it passed, the ids its messages carry. */
+interface Session {
+  challenge: string | null;
+  authed: boolean;
+  ids: { building: string; gateway: string };
+  seq: number;
+  reply(body: Body): void;
+  close(): void;
+}
+
 /** One accepted period of one building, as the data centre keeps it. */
 export interface StoredPeriod {
   building: string;
@@ -129,9 +139,9 @@ export class PlatformSimulator {
     await this.down();
   }
 
-  private refuse(fault: ProtocolFault | string, s: net.Socket, reply: (b: Body) => void, message: string): void {
+  private refuse(fault: ProtocolFault | 'unauthenticated', c: Session, message: string): void {
     this.counters.refused[fault] = (this.counters.refused[fault] ?? 0) + 1;
-    reply({ type: 'error', fault, message: message.slice(0, 200) });
+    c.reply({ type: 'error', fault, message: message.slice(0, 200) });
   }
 
   private accept(s: net.Socket): void {
@@ -140,14 +150,14 @@ export class PlatformSimulator {
     s.on('close', () => this.sockets.delete(s));
     s.on('error', () => {});
     const reader = this.codec.reader();
-    let challenge: string | null = null;
-    let authed = false;
-    let ids = { building: '', gateway: '' };
-    let seq = 0;
-    const reply = (body: Body) => {
-      if (s.destroyed) return;
-      seq = (seq + 1) >>> 0;
-      s.write(this.codec.encode({ ...ids, body }, seq));
+    const c: Session = {
+      challenge: null, authed: false, ids: { building: '', gateway: '' }, seq: 0,
+      reply: (body) => {
+        if (s.destroyed) return;
+        c.seq = (c.seq + 1) >>> 0;
+        s.write(this.codec.encode({ ...c.ids, body }, c.seq));
+      },
+      close: () => s.end(),
     };
     s.on('data', (chunk: Buffer) => {
       let frames;
@@ -155,8 +165,8 @@ export class PlatformSimulator {
         frames = reader.push(chunk);
       } catch (err) {
         // A length beyond the bound: nothing after it can be trusted to line up again.
-        this.refuse((err as ProtocolError).fault ?? 'bad_frame', s, reply, (err as Error).message);
-        s.end();
+        this.refuse((err as ProtocolError).fault ?? 'bad_frame', c, (err as Error).message);
+        c.close();
         return;
       }
       for (const f of frames) {
@@ -165,48 +175,43 @@ export class PlatformSimulator {
           if (f instanceof ProtocolError) throw f;
           m = this.codec.decode(f);
         } catch (err) {
-          if (err instanceof ProtocolError) { this.refuse(err.fault, s, reply, err.message); continue; }
+          if (err instanceof ProtocolError) { this.refuse(err.fault, c, err.message); continue; }
           throw err;
         }
-        ids = { building: m.building, gateway: m.gateway };
-        this.handle(m, reply, () => challenge, (c) => { challenge = c; }, () => authed, (a) => { authed = a; }, s);
+        c.ids = { building: m.building, gateway: m.gateway };
+        this.handle(m, c);
       }
     });
   }
 
-  private handle(m: Message, reply: (b: Body) => void, getChallenge: () => string | null, setChallenge: (c: string) => void,
-    isAuthed: () => boolean, setAuthed: (a: boolean) => void, s: net.Socket): void {
+  private handle(m: Message, c: Session): void {
     const b = m.body;
     const now = this.o.now?.() ?? Date.now();
     const offsetMin = (this.o.utcOffsetHours ?? 8) * 60;
     switch (b.type) {
-      case 'request': {
-        const c = String(randomInt(1e8, 1e9)) + String(randomInt(1e6, 1e7));
-        setChallenge(c);
-        return reply({ type: 'sequence', sequence: c });
-      }
+      case 'request':
+        c.challenge = String(randomInt(1e8, 1e9)) + String(randomInt(1e6, 1e7));
+        return c.reply({ type: 'sequence', sequence: c.challenge });
       case 'md5': {
-        const c = getChallenge();
-        const want = c && createHash('md5').update(c + this.o.secret, 'utf8').digest('hex');
-        const ok = want !== null && want !== '' && b.md5.toLowerCase() === want;
-        setAuthed(ok);
-        if (ok) this.counters.authenticated++;
+        const want = c.challenge === null ? null : createHash('md5').update(c.challenge + this.o.secret, 'utf8').digest('hex');
+        c.authed = want !== null && b.md5.toLowerCase() === want;
+        if (c.authed) this.counters.authenticated++;
         else { this.counters.authFailures++; this.counters.refused.auth_failed = (this.counters.refused.auth_failed ?? 0) + 1; }
-        reply({ type: 'result', result: ok ? 'pass' : 'fail' });
-        if (!ok) s.end();
+        c.reply({ type: 'result', result: c.authed ? 'pass' : 'fail' });
+        if (!c.authed) c.close();
         return;
       }
       case 'notify':
-        if (!isAuthed()) return this.refuse('unauthenticated', s, reply, 'authenticate first');
+        if (!c.authed) return this.refuse('unauthenticated', c, 'authenticate first');
         this.counters.heartbeats++;
-        return reply({ type: 'time', time: guidelineTime(now, offsetMin) });
+        return c.reply({ type: 'time', time: guidelineTime(now, offsetMin) });
       case 'report': case 'continuous': {
-        if (!isAuthed()) return this.refuse('unauthenticated', s, reply, 'authenticate first');
+        if (!c.authed) return this.refuse('unauthenticated', c, 'authenticate first');
         let ts: number;
         try {
           ts = parseGuidelineTime(b.time, offsetMin);
         } catch (err) {
-          return this.refuse('malformed_xml', s, reply, (err as Error).message);
+          return this.refuse('malformed_xml', c, (err as Error).message);
         }
         const p: StoredPeriod = { building: m.building, gateway: m.gateway, time: b.time, ts, operation: b.type, sequence: b.sequence, meters: b.meters, items: b.items, receivedAt: now };
         const k = PlatformSimulator.key(p);
@@ -217,10 +222,10 @@ export class PlatformSimulator {
           this.stored.push(p);
           this.counters.accepted++;
         }
-        return reply({ type: b.type === 'report' ? 'report_ack' : 'continuous_ack', sequence: b.sequence, ack: 'pass' });
+        return c.reply({ type: b.type === 'report' ? 'report_ack' : 'continuous_ack', sequence: b.sequence, ack: 'pass' });
       }
       default:
-        return this.refuse('unexpected', s, reply, `a data centre does not expect "${b.type}" from a collector`);
+        return this.refuse('unexpected', c, `a data centre does not expect "${b.type}" from a collector`);
     }
   }
 }

@@ -68,7 +68,7 @@ export const MqttMappingSchema = z.object({
  * The protocol a meter speaks on its bus. `modbus` meters are addressed by `unitId`; the other
  * serial protocols (gateway/protocols/registry.ts) by `address`, and share the bus scheduler.
  */
-export const MeterProtocolSchema = z.enum(['modbus', 'dlt645', 'cjt188']);
+export const MeterProtocolSchema = z.enum(['modbus', 'dlt645', 'cjt188', 'mbus']);
 export type MeterProtocol = z.infer<typeof MeterProtocolSchema>;
 
 export const MeterSchema = z.object({
@@ -76,8 +76,13 @@ export const MeterSchema = z.object({
   name: z.string().optional(),
   bus: Id,
   protocol: MeterProtocolSchema.default('modbus'),
-  /** DL/T 645: 12 digits; CJ/T 188: 14 digits — as printed on the nameplate. */
-  address: z.string().optional(),
+  /**
+   * DL/T 645: 12 digits; CJ/T 188: 14 digits — as printed on the nameplate; M-Bus: the primary
+   * address 1–250 (YAML may write it as a number).
+   */
+  address: z.union([z.string(), z.number().int().min(0).transform(String)]).optional(),
+  /** M-Bus: the 8-digit identification number, for a meter read by secondary address. */
+  secondary: z.string().optional(),
   /** CJ/T 188 meter type T (0x10 cold water, 0x20 heat, …); the model's own when absent. */
   meterType: z.number().int().min(0).max(255).optional(),
   /** FEH wake-up bytes sent before each request (0–4); the protocol's default when absent. */
@@ -234,6 +239,11 @@ export const GatewayConfigSchema = z.preprocess(applyLineDefaults, z.object({
     const on = cfg.meters.filter((m) => m.bus === b.id);
     if (on.some((m) => m.protocol === 'modbus') && on.some((m) => m.protocol !== 'modbus') && b.type !== 'mqtt') {
       ctx.addIssue({ code: 'custom', path: ['buses', i, 'id'], message: `bus "${b.id}" mixes Modbus meters with ${[...new Set(on.filter((m) => m.protocol !== 'modbus').map((m) => m.protocol))].join(', ')} meters; give each its own line` });
+    }
+    // An M-Bus line is its own physical bus (EN 13757-2: a level converter powers and listens to
+    // it); RS-485 meters are not on it.
+    if (on.some((m) => m.protocol === 'mbus') && on.some((m) => m.protocol !== 'mbus') && b.type !== 'mqtt') {
+      ctx.addIssue({ code: 'custom', path: ['buses', i, 'id'], message: `bus "${b.id}" mixes M-Bus meters with ${[...new Set(on.filter((m) => m.protocol !== 'mbus').map((m) => m.protocol))].join(', ')} meters; an M-Bus line carries only M-Bus meters` });
     }
   }
 }).transform((cfg) => ({

@@ -47,10 +47,14 @@ import { CJT188_MODELS } from './cjt188-vendors.ts';
 export { DLT645_MODELS, DLT645_ITEMS } from './dlt645.ts';
 export { CJT188_MODELS } from './cjt188-vendors.ts';
 export type { Provenance, Dlt645Model, Dlt645Item, Cjt188Model, Cjt188Field, SerialProtocol } from './types.ts';
+// Wired M-Bus (EN 13757-3).
+import { MBUS_MODELS, type MbusModel } from './mbus.ts';
+export { MBUS_MODELS } from './mbus.ts';
+export type { MbusModel, MbusItem, MbusLayoutRecord, MbusQuantity } from './mbus.ts';
 
 /** Every model of every protocol, for listings and the one invariants check. */
-export type AnyModel = (MeterModel & { protocol?: undefined }) | Dlt645Model | Cjt188Model;
-export const ALL_MODELS: readonly AnyModel[] = [...MODELS, ...DLT645_MODELS, ...CJT188_MODELS];
+export type AnyModel = (MeterModel & { protocol?: undefined }) | Dlt645Model | Cjt188Model | MbusModel;
+export const ALL_MODELS: readonly AnyModel[] = [...MODELS, ...DLT645_MODELS, ...CJT188_MODELS, ...MBUS_MODELS];
 
 /** `modbus` for a register-table model, else the model's own protocol. */
-export const modelProtocol = (m: AnyModel): 'modbus' | 'dlt645' | 'cjt188' => m.protocol ?? 'modbus';
+export const modelProtocol = (m: AnyModel): 'modbus' | 'dlt645' | 'cjt188' | 'mbus' => m.protocol ?? 'modbus';

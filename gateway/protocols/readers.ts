@@ -10,6 +10,7 @@ import { layoutFor } from './cjt188/values.ts';
 import { MeterErrorReply } from './errors.ts';
 import type { ExchangeSink } from './exchange.ts';
 import { SERIAL_PROTOCOLS, findProtocolModel, type SerialProtocolName } from './registry.ts';
+import { mbusReader } from './mbus/reader.ts';
 
 export interface SerialMeter {
   protocol: SerialProtocolName;
@@ -17,6 +18,8 @@ export interface SerialMeter {
   address?: string | undefined;
   meterType?: number | undefined;
   preamble?: number | undefined;
+  /** M-Bus: the 8-digit identification number, when the meter is read by secondary address. */
+  secondary?: string | undefined;
 }
 
 export interface ReaderOptions {
@@ -28,6 +31,8 @@ export interface ReaderOptions {
 
 /** The reader of one DL/T 645 or CJ/T 188 meter on `link`. */
 export function serialReader(meter: SerialMeter, link: FrameLink, opts: ReaderOptions): ReadMeter {
+  // M-Bus meters may have no primary address (secondary addressing) and read whole telegrams.
+  if (meter.protocol === 'mbus') return mbusReader(meter, link, opts);
   const proto = SERIAL_PROTOCOLS[meter.protocol];
   const model = findProtocolModel(meter.protocol, meter.model);
   if (!model) throw new Error(`unknown ${proto.label} model "${meter.model}"`);

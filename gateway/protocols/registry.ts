@@ -1,4 +1,4 @@
-import { DLT645_MODELS, CJT188_MODELS, type Cjt188Model, type Dlt645Model } from '../models/index.ts';
+import { DLT645_MODELS, CJT188_MODELS, MBUS_MODELS, type Cjt188Model, type Dlt645Model, type MbusModel } from '../models/index.ts';
 
 /**
  * The serial protocols other than Modbus, as data the config check, the poller and the CLI
@@ -22,9 +22,9 @@ export interface ProtocolInfo<M extends { name: string; kind: string } = { name:
   readonly preamble: number;
   readonly models: readonly M[];
   /** Problems with a meter's protocol-specific keys, each as [key, message]. */
-  checkMeter(m: { address?: string | undefined; meterType?: number | undefined }): [string, string][];
+  checkMeter(m: { address?: string | undefined; meterType?: number | undefined; secondary?: string | undefined; preamble?: number | undefined }): [string, string][];
   /** The key that must be unique on one line (the address). */
-  lineKey(m: { address?: string | undefined }): string | undefined;
+  lineKey(m: { address?: string | undefined; secondary?: string | undefined }): string | undefined;
 }
 
 function findIn<M extends { name: string }>(models: readonly M[], name: string): M | undefined {
@@ -68,13 +68,47 @@ export const CJT188: ProtocolInfo<Cjt188Model> = {
   lineKey: (m) => m.address,
 };
 
-export const SERIAL_PROTOCOLS = { dlt645: DLT645, cjt188: CJT188 } as const;
+export const MBUS: ProtocolInfo<MbusModel> = {
+  name: 'mbus',
+  label: 'M-Bus (EN 13757)',
+  // EN 13757-2: 8 data bits, even parity, 1 stop bit; 2400 bit/s is the usual factory setting
+  // (300 and 9600 also occur). Through a level converter or a transparent serial server.
+  line: { baud: 2400, parity: 'even', dataBits: 8, stopBits: 1 },
+  preamble: 0,
+  models: MBUS_MODELS,
+  checkMeter(m) {
+    const out: [string, string][] = [];
+    if (m.address === undefined && m.secondary === undefined) {
+      out.push(['address', 'an M-Bus meter needs its primary address 1–250 ("address") or its 8-digit secondary address ("secondary")']);
+    }
+    if (m.address !== undefined && m.secondary !== undefined) {
+      out.push(['secondary', 'give the primary address or the secondary address, not both']);
+    }
+    // EN 13757-2 5.6: 1–250 are slave addresses; 0 is an unconfigured slave, 251–255 are reserved,
+    // network layer (FDH) and broadcast.
+    if (m.address !== undefined && !(/^[0-9]{1,3}$/.test(m.address) && Number(m.address) >= 1 && Number(m.address) <= 250)) {
+      out.push(['address', `expected a primary address 1–250, got "${m.address}" (a meter at 0 is reached by its secondary address)`]);
+    }
+    if (m.secondary !== undefined && !/^[0-9]{8}$/.test(m.secondary)) {
+      out.push(['secondary', `expected the 8-digit identification number printed on the meter, got "${m.secondary}"`]);
+    }
+    if (m.meterType !== undefined) out.push(['meterType', 'meterType is a CJ/T 188 setting; an M-Bus meter has none']);
+    if (m.preamble !== undefined) out.push(['preamble', 'preamble is a DL/T 645 / CJ/T 188 setting; M-Bus sends none']);
+    return out;
+  },
+  lineKey: (m) => (m.secondary !== undefined ? `secondary ${m.secondary}` : m.address),
+};
+
+export const SERIAL_PROTOCOLS = { dlt645: DLT645, cjt188: CJT188, mbus: MBUS } as const;
 export type SerialProtocolName = keyof typeof SERIAL_PROTOCOLS;
 
 export function isSerialProtocol(p: string): p is SerialProtocolName {
   return Object.hasOwn(SERIAL_PROTOCOLS, p);
 }
 
-export function findProtocolModel(protocol: SerialProtocolName, name: string): Dlt645Model | Cjt188Model | undefined {
-  return findIn<Dlt645Model | Cjt188Model>(SERIAL_PROTOCOLS[protocol].models, name);
+export function findProtocolModel(protocol: 'mbus', name: string): MbusModel | undefined;
+export function findProtocolModel(protocol: Exclude<SerialProtocolName, 'mbus'>, name: string): Dlt645Model | Cjt188Model | undefined;
+export function findProtocolModel(protocol: SerialProtocolName, name: string): Dlt645Model | Cjt188Model | MbusModel | undefined;
+export function findProtocolModel(protocol: SerialProtocolName, name: string): Dlt645Model | Cjt188Model | MbusModel | undefined {
+  return findIn<Dlt645Model | Cjt188Model | MbusModel>(SERIAL_PROTOCOLS[protocol].models, name);
 }

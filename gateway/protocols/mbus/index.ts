@@ -8,3 +8,4 @@ export * from './vif.ts';
 export * from './measurements.ts';
 export * from './describe.ts';
 export * from './master.ts';
+export * from './reader.ts';

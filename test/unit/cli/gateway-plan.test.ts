@@ -42,7 +42,7 @@ describe('zonemeter gateway plan / models', () => {
     const list = JSON.parse(stdout) as { name: string; vendor: string; kind: string; datasheet: string; measurements: string[] }[];
     expect(list.length).toBeGreaterThanOrEqual(12);
     for (const m of list) {
-      expect(Object.keys(m).sort()).toEqual(['datasheet', 'kind', 'measurements', 'name', 'vendor']);
+      expect(Object.keys(m).sort()).toEqual(['datasheet', 'kind', 'measurements', 'name', 'protocol', 'provenance', 'vendor']);
       expect(m.measurements.length).toBeGreaterThan(0);
     }
     expect(new Set(list.map((m) => m.kind))).toEqual(new Set(['electricity', 'water', 'heat']));

@@ -123,7 +123,7 @@ export async function run(seconds = 10): Promise<Figures> {
     const gateways = ['gw-1', 'gw-2'];
     ingestor = await startBenchIngestor({ dir: stack.dir, influxUrl: url, database: 'zonemeter', gateways: gateways.map((g) => [SITE, g]) });
     for (const g of gateways) {
-      const c = await mqtt.connectAsync(ingestor.mqttUrl, { clientId: `bench-${g}`, username: g, password: ingestor.passwords[g], reconnectPeriod: 0 });
+      const c = await mqtt.connectAsync(ingestor.mqttUrl, { clientId: `${g}-bench`, username: g, password: ingestor.passwords[g], reconnectPeriod: 0 });
       clients.push(c);
       await c.publishAsync(topics.manifest(SITE, g), JSON.stringify(manifest(g)), { qos: 1, retain: true });
     }

@@ -16,8 +16,11 @@ export const platformsRoutes = (platforms: PlatformService | null): FastifyPlugi
         counters: p.counters,
         buildings: p.buildings.map((b) => ({
           site: b.site, building: b.building, building_id: b.buildingId, gateway_id: b.gatewayId,
+          connected: b.connected, authenticated: b.authenticated,
+          last_error: b.lastError, last_error_at: iso(b.lastErrorAt), last_ack_at: iso(b.lastAckAt),
           last_acked_period: b.lastAcked === null ? null : { start: iso(b.lastAcked), end: iso(b.lastAcked + p.periodMin * 60_000) },
           next_period_start: iso(b.next), backlog_periods: b.backlog, waiting_for_data_at: b.waitingFor,
+          counters: b.counters,
         })),
       })),
     };

@@ -17,6 +17,8 @@ export const PlatformBuildingSchema = z.object({
   gatewayId: z.string().regex(/^[\w-]{1,32}$/, 'expected 1–32 letters, digits, "_" or "-"'),
 });
 
+export type PlatformBuilding = z.infer<typeof PlatformBuildingSchema>;
+
 export const PlatformSchema = z.object({
   id: Id,
   host: z.string().min(1),

@@ -4,19 +4,18 @@ import type { Logger } from 'pino';
 import { endUseCode } from '../../core/index.ts';
 import type { KnownMeter } from '../ingest/directory.ts';
 import type { InfluxClient } from '../store/influx.ts';
-import { PlatformCodec, parseKey } from './codec.ts';
-import type { PlatformConfig } from './config.ts';
+import type { PlatformCodec } from './codec.ts';
+import type { PlatformBuilding, PlatformConfig } from './config.ts';
 import { ProtocolError } from './errors.ts';
 import { guidelineTime, type Body, type Message } from './messages.ts';
-import { Periods } from './periods.ts';
+import type { Periods } from './periods.ts';
 import { readPeriod, type PeriodData } from './source.ts';
-import { StateFile } from './state.ts';
+import type { StateFile } from './state.ts';
 
 export interface ReporterDeps {
   influx: InfluxClient;
   /** The meters the ingestor knows in a building (from gateway manifests). */
   meters(site: string, building: string): KnownMeter[];
-  dataDir: string;
   utcOffsetHours: number;
   /** The clock periods fall due by (injectable so tests can run a day in seconds). */
   now(): number;
@@ -25,34 +24,43 @@ export interface ReporterDeps {
   pollMs?: number;
 }
 
+/** What one platform's reporters share: codec, period grid, state file and the backlog rate. */
+export interface PlatformShared {
+  codec: PlatformCodec;
+  periods: Periods;
+  state: StateFile;
+  /** When (real time) the platform last got a `continuous` message, from any building. */
+  rate: { lastContinuousAt: number };
+}
+
+export interface Counters {
+  connects: number;
+  sent: number;
+  acked: number;
+  refused: number;
+  heartbeats: number;
+  errors: number;
+}
+
 export interface BuildingStatus {
   site: string;
   building: string;
   buildingId: string;
   gatewayId: string;
+  connected: boolean;
+  authenticated: boolean;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  lastAckAt: number | null;
   /** Start of the last acknowledged period, or null before the first. */
   lastAcked: number | null;
   /** Start of the next period to send. */
   next: number;
   /** Periods that have ended and are not yet acknowledged. */
   backlog: number;
-  /** Set while the next period waits for its meters: since when (period end on the reporting clock). */
+  /** Set while the next period waits for its meters: that period's end (YYYYMMDDHHmmss, site clock). */
   waitingFor: string | null;
-}
-
-export interface PlatformStatus {
-  id: string;
-  host: string;
-  port: number;
-  dialect: string;
-  periodMin: number;
-  connected: boolean;
-  authenticated: boolean;
-  lastError: string | null;
-  lastErrorAt: number | null;
-  lastAckAt: number | null;
-  counters: { connects: number; sent: number; acked: number; refused: number; heartbeats: number; errors: number };
-  buildings: BuildingStatus[];
+  counters: Counters;
 }
 
 interface Waiter {
@@ -69,45 +77,36 @@ const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) =
 });
 
 /**
- * One platform: a TCP connection that authenticates (request → sequence → md5 → result), keeps a
- * heartbeat, and sends each mapped building's periods in order, one at a time, moving on only when
- * the platform acknowledges. Whatever breaks (connect, auth, a missing ack) closes the connection and
+ * One building as one collector (数据采集器) of a platform: its own TCP connection that
+ * authenticates under its building_id and gateway_id (request → sequence → md5 → result), keeps a
+ * heartbeat, and sends the building's periods in order, one at a time, moving on only when the
+ * platform acknowledges. Whatever breaks (connect, auth, a missing ack) closes the connection and
  * the same period is sent again after a back-off: at least once on the wire, and the platform's
- * (building, time) key makes it once in its store.
+ * (building, gateway, time) key makes it once in its store.
  */
-export class PlatformReporter {
-  private readonly codec: PlatformCodec;
-  private readonly periods: Periods;
-  private readonly state: StateFile;
+export class BuildingReporter {
   private readonly log: Logger;
+  private readonly key: string;
   private readonly abort = new AbortController();
   private sock: net.Socket | null = null;
   private readonly waiters = new Map<string, Waiter>();
   private frameSeq = 0;
   private running: Promise<void> | null = null;
-  private lastContinuousAt = 0;
-  /** Per building: when (real time) its next period was first seen complete, and when to look again. */
-  private readonly settle = new Map<string, { since: number | null; mark: string | null; lookAt: number; waitingFor: string | null }>();
-  private readonly status: Omit<PlatformStatus, 'buildings'>;
+  /** When (real time) the next period was first seen complete, and when to look at it again. */
+  private readonly settle = { since: null as number | null, mark: null as string | null, lookAt: 0, waitingFor: null as string | null };
+  private readonly status = {
+    connected: false, authenticated: false, lastError: null as string | null, lastErrorAt: null as number | null, lastAckAt: null as number | null,
+    counters: { connects: 0, sent: 0, acked: 0, refused: 0, heartbeats: 0, errors: 0 } as Counters,
+  };
 
-  constructor(private readonly cfg: PlatformConfig, private readonly deps: ReporterDeps) {
-    this.codec = new PlatformCodec({ dialect: cfg.dialect, key: parseKey(cfg.key)!, iv: parseKey(cfg.iv)!, padding: cfg.padding, maxFrameBytes: cfg.maxFrameBytes, maxMeters: cfg.maxMeters });
-    this.periods = new Periods(cfg.periodMin, deps.utcOffsetHours);
-    this.state = new StateFile(deps.dataDir, cfg.id);
-    this.log = deps.log.child({ platform: cfg.id });
-    this.status = {
-      id: cfg.id, host: cfg.host, port: cfg.port, dialect: cfg.dialect, periodMin: cfg.periodMin,
-      connected: false, authenticated: false, lastError: null, lastErrorAt: null, lastAckAt: null,
-      counters: { connects: 0, sent: 0, acked: 0, refused: 0, heartbeats: 0, errors: 0 },
-    };
-    // Fix each building's first period once, so a restart neither skips nor repeats.
-    const first = this.periods.floor(cfg.from ? Date.parse(cfg.from) : deps.now());
-    let fresh = false;
-    for (const b of cfg.buildings) {
-      const k = `${b.site}/${b.building}`;
-      if (this.state.state.next[k] === undefined) { this.state.state.next[k] = first; fresh = true; }
+  constructor(private readonly cfg: PlatformConfig, private readonly b: PlatformBuilding, private readonly shared: PlatformShared, private readonly deps: ReporterDeps) {
+    this.key = `${b.site}/${b.building}`;
+    this.log = deps.log.child({ platform: cfg.id, building: this.key });
+    // Fix the building's first period once, so a restart neither skips nor repeats.
+    if (shared.state.state.next[this.key] === undefined) {
+      shared.state.state.next[this.key] = shared.periods.floor(cfg.from ? Date.parse(cfg.from) : deps.now());
+      shared.state.save();
     }
-    if (fresh) this.state.save();
   }
 
   start(): void {
@@ -120,29 +119,20 @@ export class PlatformReporter {
     await this.running;
   }
 
-  snapshot(): PlatformStatus {
-    const now = this.deps.now();
+  snapshot(): BuildingStatus {
+    const next = this.shared.state.state.next[this.key]!;
     return {
-      ...this.status,
-      counters: { ...this.status.counters },
-      buildings: this.cfg.buildings.map((b) => {
-        const k = `${b.site}/${b.building}`;
-        const next = this.state.state.next[k]!;
-        return {
-          site: b.site, building: b.building, buildingId: b.buildingId, gatewayId: b.gatewayId,
-          lastAcked: this.state.state.acked[k] ?? null, next, backlog: this.periods.due(next, now),
-          waitingFor: this.settle.get(k)?.waitingFor ?? null,
-        };
-      }),
+      site: this.b.site, building: this.b.building, buildingId: this.b.buildingId, gatewayId: this.b.gatewayId,
+      ...this.status, counters: { ...this.status.counters },
+      lastAcked: this.shared.state.state.acked[this.key] ?? null, next,
+      backlog: this.shared.periods.due(next, this.deps.now()), waitingFor: this.settle.waitingFor,
     };
   }
 
-  private error(err: unknown): void {
-    const message = (err as Error).message ?? String(err);
-    this.status.lastError = err instanceof ProtocolError ? `${err.fault}: ${message}` : message;
+  private error(message: string): void {
+    this.status.lastError = message;
     this.status.lastErrorAt = Date.now();
     this.status.counters.errors++;
-    this.log.warn({ err: this.status.lastError }, 'platform session ended');
   }
 
   private async loop(): Promise<void> {
@@ -152,7 +142,10 @@ export class PlatformReporter {
       try {
         await this.session(() => { authenticated = true; backoff = this.cfg.retry.minMs; });
       } catch (err) {
-        if (!this.abort.signal.aborted) this.error(err);
+        if (!this.abort.signal.aborted) {
+          this.error(err instanceof ProtocolError ? `${err.fault}: ${err.message}` : (err as Error).message);
+          this.log.warn({ err: this.status.lastError }, 'platform session ended');
+        }
       } finally {
         this.sock?.destroy();
         this.sock = null;
@@ -181,12 +174,12 @@ export class PlatformReporter {
     this.status.connected = true;
     this.status.counters.connects++;
     const closed = new Promise<never>((_r, reject) => {
-      const reader = this.codec.reader();
+      const reader = this.shared.codec.reader();
       sock.on('data', (chunk: Buffer) => {
         try {
           for (const f of reader.push(chunk)) {
             if (f instanceof ProtocolError) throw f;
-            this.dispatch(this.codec.decode(f));
+            this.dispatch(this.shared.codec.decode(f));
           }
         } catch (err) {
           sock.destroy(err as Error);
@@ -236,17 +229,10 @@ export class PlatformReporter {
         reject(new Error(`no ${key} answer within ${this.cfg.ackTimeoutS} s`));
       }, this.cfg.ackTimeoutS * 1000);
       this.waiters.set(key, { resolve, reject, timer });
-      // Authentication and heartbeats go out under the first building's ids, data under its own.
-      const b = this.cfg.buildings[0]!;
-      const building = this.current?.buildingId ?? b.buildingId;
-      const gateway = this.current?.gatewayId ?? b.gatewayId;
       this.frameSeq = (this.frameSeq + 1) >>> 0;
-      sock.write(this.codec.encode({ building, gateway, body }, this.frameSeq));
+      sock.write(this.shared.codec.encode({ building: this.b.buildingId, gateway: this.b.gatewayId, body }, this.frameSeq));
     });
   }
-
-  /** The building whose messages are on the wire (its ids go in `<common>`). */
-  private current: { buildingId: string; gatewayId: string } | null = null;
 
   private dispatch(m: Message): void {
     const b = m.body;
@@ -266,84 +252,79 @@ export class PlatformReporter {
     w.resolve(m);
   }
 
-  /** Sends the next ready period of some building; false when none is ready. */
+  /** Sends the building's next period when it is ready; false when it is not. */
   private async sendNext(ask: (body: Body, key: string) => Promise<Message>): Promise<boolean> {
+    const { periods, state, codec } = this.shared;
+    const s = this.settle;
     const now = this.deps.now();
-    for (const b of this.cfg.buildings) {
-      const k = `${b.site}/${b.building}`;
-      const start = this.state.state.next[k]!;
-      const end = start + this.periods.ms;
-      if (end > now) continue;
-      const s = this.settle.get(k) ?? { since: null, mark: null, lookAt: 0, waitingFor: null };
-      this.settle.set(k, s);
-      if (Date.now() < s.lookAt) continue;
-      const meters = this.deps.meters(b.site, b.building).sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-      let data: PeriodData;
-      try {
-        data = await readPeriod(this.deps.influx, b.site, b.building, meters, start, end, Math.max(this.periods.ms * 4, 86_400_000));
-      } catch (err) {
-        // InfluxDB away is no reason to drop the platform: say so and look again later.
-        this.status.lastError = `InfluxDB: ${(err as Error).message}`;
-        this.status.lastErrorAt = Date.now();
-        this.status.counters.errors++;
-        s.lookAt = Date.now() + this.cfg.retry.minMs;
-        continue;
-      }
-      const overdue = now >= end + this.cfg.maxWaitMin * 60_000;
-      if (!data.complete || meters.length === 0) {
-        s.since = null;
-        s.mark = null;
-        s.waitingFor = guidelineTime(end, this.deps.utcOffsetHours * 60);
-        // Without a manifest there is nothing to report, however long it takes: never send an empty period.
-        if (!overdue || meters.length === 0) { s.lookAt = Date.now() + (this.deps.pollMs ?? 1000); continue; }
-      }
-      const continuous = end + this.periods.ms <= now;
-      if (data.complete && !overdue) {
-        // Usage is derived after the readings are stored: once a building's data turns complete (and
-        // again for each live period), give that derivation settleS to reach InfluxDB. A backlog
-        // that is complete as a whole waits once, not once per period.
-        const mark = continuous ? 'backlog' : `live:${start}`;
-        if (s.mark !== mark && !(s.mark === 'backlog' && continuous)) { s.mark = mark; s.since = Date.now(); }
-        s.since ??= Date.now();
-        s.waitingFor = null;
-        if (Date.now() - s.since < this.cfg.settleS * 1000) { s.lookAt = s.since + this.cfg.settleS * 1000; continue; }
-      }
-      if (continuous) {
-        const gap = 60_000 / this.cfg.continuousPerMinute - (Date.now() - this.lastContinuousAt);
-        if (gap > 0) await sleep(gap, this.abort.signal);
-        this.lastContinuousAt = Date.now();
-      }
-      const dialect = this.codec.dialect;
-      const missing = this.cfg.errorMissing ?? dialect.errorMissing;
-      const sequence = this.state.state.seq + 1;
-      const body: Body = {
-        type: continuous ? 'continuous' : 'report',
-        sequence,
-        time: guidelineTime(end, this.deps.utcOffsetHours * 60),
-        meters: data.meters.map((x, i) => ({
-          id: i + 1, name: x.meter.id,
-          functions: [{ id: 1, coding: endUseCode(x.meter.end_use, x.meter.kind), error: x.counter === null ? missing : dialect.errorOk, value: x.counter }],
-        })),
-        items: data.items.map((it) => ({ coding: it.coding, error: it.complete ? dialect.errorOk : missing, value: it.value })),
-      };
-      this.current = { buildingId: b.buildingId, gatewayId: b.gatewayId };
-      this.status.counters.sent++;
-      const ack = await ask(body, `ack:${sequence}`);
-      this.state.state.seq = sequence;
-      if (ack.body.type !== 'report_ack' && ack.body.type !== 'continuous_ack') throw new ProtocolError('unexpected', `expected an acknowledgement, got ${ack.body.type}`);
-      if (ack.body.ack !== 'pass') {
-        this.status.counters.refused++;
-        this.state.save();
-        throw new ProtocolError('unexpected', `the platform refused period ${body.time} of ${b.buildingId}: ${ack.body.reason ?? 'no reason given'}`);
-      }
-      this.state.state.next[k] = end;
-      this.state.state.acked[k] = start;
-      this.state.save();
-      s.waitingFor = null;
-      this.status.counters.acked++;
-      this.status.lastAckAt = Date.now();
-      return true;
+    const start = state.state.next[this.key]!;
+    const end = start + periods.ms;
+    if (end > now || Date.now() < s.lookAt) return false;
+    const meters = this.deps.meters(this.b.site, this.b.building).sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    let data: PeriodData;
+    try {
+      data = await readPeriod(this.deps.influx, this.b.site, this.b.building, meters, start, end, Math.max(periods.ms * 4, 86_400_000));
+    } catch (err) {
+      // InfluxDB away is no reason to drop the platform: say so and look again later.
+      this.error(`InfluxDB: ${(err as Error).message}`);
+      s.lookAt = Date.now() + this.cfg.retry.minMs;
+      return false;
     }
-    return false;
+    const overdue = now >= end + this.cfg.maxWaitMin * 60_000;
+    if (!data.complete || meters.length === 0) {
+      s.since = null;
+      s.mark = null;
+      s.waitingFor = guidelineTime(end, this.deps.utcOffsetHours * 60);
+      // Without a manifest there is nothing to report, however long it takes: never send an empty period.
+      if (!overdue || meters.length === 0) { s.lookAt = Date.now() + (this.deps.pollMs ?? 1000); return false; }
+    }
+    const continuous = end + periods.ms <= now;
+    if (data.complete && !overdue) {
+      // Usage is derived after the readings are stored: once the building's data turns complete (and
+      // again for each live period), give that derivation settleS to reach InfluxDB. A backlog that
+      // is complete as a whole waits once, not once per period.
+      const mark = continuous ? 'backlog' : `live:${start}`;
+      if (s.mark !== mark) { s.mark = mark; s.since = Date.now(); }
+      s.waitingFor = null;
+      if (Date.now() - s.since! < this.cfg.settleS * 1000) { s.lookAt = s.since! + this.cfg.settleS * 1000; return false; }
+    }
+    if (continuous) {
+      // One bound for the platform, whichever building's backlog it is.
+      for (;;) {
+        const gap = 60_000 / this.cfg.continuousPerMinute - (Date.now() - this.shared.rate.lastContinuousAt);
+        if (gap <= 0 || this.abort.signal.aborted) break;
+        await sleep(gap, this.abort.signal);
+      }
+      this.shared.rate.lastContinuousAt = Date.now();
+    }
+    const dialect = codec.dialect;
+    const missing = this.cfg.errorMissing ?? dialect.errorMissing;
+    // One sequence counter per platform, persisted, so a platform never sees a number twice.
+    const sequence = ++state.state.seq;
+    const body: Body = {
+      type: continuous ? 'continuous' : 'report',
+      sequence,
+      time: guidelineTime(end, this.deps.utcOffsetHours * 60),
+      meters: data.meters.map((x, i) => ({
+        id: i + 1, name: x.meter.id,
+        functions: [{ id: 1, coding: endUseCode(x.meter.end_use, x.meter.kind), error: x.counter === null ? missing : dialect.errorOk, value: x.counter }],
+      })),
+      items: data.items.map((it) => ({ coding: it.coding, error: it.complete ? dialect.errorOk : missing, value: it.value })),
+    };
+    this.status.counters.sent++;
+    const ack = await ask(body, `ack:${sequence}`);
+    if (ack.body.type !== 'report_ack' && ack.body.type !== 'continuous_ack') throw new ProtocolError('unexpected', `expected an acknowledgement, got ${ack.body.type}`);
+    if (ack.body.ack !== 'pass') {
+      this.status.counters.refused++;
+      state.save();
+      throw new ProtocolError('unexpected', `the platform refused period ${body.time}: ${ack.body.reason ?? 'no reason given'}`);
+    }
+    state.state.next[this.key] = end;
+    state.state.acked[this.key] = start;
+    state.save();
+    s.waitingFor = null;
+    this.status.counters.acked++;
+    this.status.lastAckAt = Date.now();
+    return true;
   }
 }

@@ -30,6 +30,8 @@ interface Session {
   challenge: string | null;
   authed: boolean;
   ids: { building: string; gateway: string };
+  /** The building and gateway that passed the challenge: the only ones this connection may speak for. */
+  authIds: { building: string; gateway: string } | null;
   seq: number;
   reply(body: Body): void;
   close(): void;
@@ -151,7 +153,7 @@ export class PlatformSimulator {
     s.on('error', () => {});
     const reader = this.codec.reader();
     const c: Session = {
-      challenge: null, authed: false, ids: { building: '', gateway: '' }, seq: 0,
+      challenge: null, authed: false, ids: { building: '', gateway: '' }, authIds: null, seq: 0,
       reply: (body) => {
         if (s.destroyed) return;
         c.seq = (c.seq + 1) >>> 0;
@@ -184,6 +186,11 @@ export class PlatformSimulator {
     });
   }
 
+  // A collector authenticates as one building and gateway; data for another needs its own session.
+  private speaksFor(c: Session, m: Message): boolean {
+    return c.authed && c.authIds?.building === m.building && c.authIds.gateway === m.gateway;
+  }
+
   private handle(m: Message, c: Session): void {
     const b = m.body;
     const now = this.o.now?.() ?? Date.now();
@@ -195,6 +202,7 @@ export class PlatformSimulator {
       case 'md5': {
         const want = c.challenge === null ? null : createHash('md5').update(c.challenge + this.o.secret, 'utf8').digest('hex');
         c.authed = want !== null && b.md5.toLowerCase() === want;
+        c.authIds = c.authed ? { building: m.building, gateway: m.gateway } : null;
         if (c.authed) this.counters.authenticated++;
         else { this.counters.authFailures++; this.counters.refused.auth_failed = (this.counters.refused.auth_failed ?? 0) + 1; }
         c.reply({ type: 'result', result: c.authed ? 'pass' : 'fail' });
@@ -202,11 +210,11 @@ export class PlatformSimulator {
         return;
       }
       case 'notify':
-        if (!c.authed) return this.refuse('unauthenticated', c, 'authenticate first');
+        if (!this.speaksFor(c, m)) return this.refuse('unauthenticated', c, `authenticate ${m.building}/${m.gateway} first`);
         this.counters.heartbeats++;
         return c.reply({ type: 'time', time: guidelineTime(now, offsetMin) });
       case 'report': case 'continuous': {
-        if (!c.authed) return this.refuse('unauthenticated', c, 'authenticate first');
+        if (!this.speaksFor(c, m)) return this.refuse('unauthenticated', c, `authenticate ${m.building}/${m.gateway} first`);
         let ts: number;
         try {
           ts = parseGuidelineTime(b.time, offsetMin);

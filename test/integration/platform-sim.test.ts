@@ -129,8 +129,11 @@ describe('the reference platform', () => {
     expect(m.body).toMatchObject({ type: 'error', fault: 'malformed_xml' });
     expect(sim.counters.refused).toMatchObject({ unauthenticated: 1, bad_crc: 1, bad_padding: 1, malformed_xml: 1 });
     expect(sim.periods()).toHaveLength(0);
-    // Still talking: the same connection authenticates afterwards.
+    // Still talking: the same connection authenticates afterwards, for its own building only.
     expect((await c.auth()).body).toEqual({ type: 'result', result: 'pass' });
+    c.sock.write(codec.encode({ building: '330100A099', gateway: '01', body: report('20250101010000', 2) }, 99));
+    expect((await c.next()).body).toMatchObject({ type: 'error', fault: 'unauthenticated' });
+    expect(sim.periods()).toHaveLength(0);
   });
 
   it('refuses a frame longer than its bound before reading it, and closes', async () => {

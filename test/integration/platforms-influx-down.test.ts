@@ -37,9 +37,10 @@ describe('platform reporting while InfluxDB is away', () => {
     service.start();
     const p = await waitFor(() => {
       const s = service.status()[0]!;
-      return s.authenticated && s.lastError?.startsWith('InfluxDB:') && s.counters.heartbeats > 0 ? s : undefined;
+      return s.authenticated && s.buildings[0]!.lastError?.startsWith('InfluxDB:') && s.counters.heartbeats > 0 ? s : undefined;
     }, { timeoutMs: 15_000, what: 'the InfluxDB error with the session kept' });
     expect(p.connected).toBe(true);
+    expect(p.lastError).toMatch(/^main: InfluxDB:/);
     expect(p.counters.sent).toBe(0);
     expect(p.buildings[0]!.backlog).toBeGreaterThanOrEqual(11);
     expect(sim.periods()).toHaveLength(0);

@@ -7,14 +7,14 @@ export interface PlatformInfo {
   host: string;
   port: number;
   dialect: string;
-  connected: boolean;
-  authenticated: boolean;
-  last_error: string | null;
-  last_error_at: string | null;
   buildings: {
     site: string;
     building: string;
     building_id: string;
+    connected: boolean;
+    authenticated: boolean;
+    last_error: string | null;
+    last_error_at: string | null;
     last_acked_period: { start: string; end: string } | null;
     backlog_periods: number;
     waiting_for_data_at: string | null;
@@ -49,13 +49,13 @@ function render(el: HTMLElement, list: PlatformInfo[], lang: Lang): void {
     h('td', {}, i === 0 ? h('b', {}, p.id) : '', i === 0 ? h('div', { class: 'muted' }, `${p.dialect} · ${p.host}:${p.port}`) : ''),
     h('td', {}, h('b', {}, b.building), h('div', { class: 'muted' }, b.building_id)),
     h('td', {},
-      h('span', { class: `badge ${p.connected ? 'ok' : 'bad'}`, 'data-connected': String(p.connected) }, w(p.connected ? 'connected' : 'disconnected', lang)), ' ',
-      h('span', { class: `badge ${p.authenticated ? 'ok' : 'bad'}`, 'data-authenticated': String(p.authenticated) }, w(p.authenticated ? 'authenticated' : 'notAuthenticated', lang))),
+      h('span', { class: `badge ${b.connected ? 'ok' : 'bad'}`, 'data-connected': String(b.connected) }, w(b.connected ? 'connected' : 'disconnected', lang)), ' ',
+      h('span', { class: `badge ${b.authenticated ? 'ok' : 'bad'}`, 'data-authenticated': String(b.authenticated) }, w(b.authenticated ? 'authenticated' : 'notAuthenticated', lang))),
     h('td', { 'data-key': 'last_acked_end', 'data-value': b.last_acked_period?.end ?? '' }, b.last_acked_period ? when(b.last_acked_period.end, lang) : '—'),
     h('td', { 'data-key': 'backlog_periods', 'data-value': b.backlog_periods, class: b.backlog_periods > 1 ? 'warn' : '' },
       String(b.backlog_periods), b.waiting_for_data_at ? h('div', { class: 'muted' }, w('waiting', lang)) : ''),
-    h('td', { class: p.last_error ? 'warn detail' : 'detail', 'data-key': 'last_error' },
-      p.last_error ? `${p.last_error_at ? `${when(p.last_error_at, lang)} ` : ''}${p.last_error}` : w('none', lang)),
+    h('td', { class: b.last_error ? 'warn detail' : 'detail', 'data-key': 'last_error' },
+      b.last_error ? `${b.last_error_at ? `${when(b.last_error_at, lang)} ` : ''}${b.last_error}` : w('none', lang)),
   )));
   el.replaceChildren(
     h('h3', {}, w('platforms', lang)),

@@ -37,8 +37,13 @@ function captureHint(model: { name: string; provenance: Provenance }, protocol: 
 const command: Command = {
   summary: ['Read one meter once and print its decoded values', '读取一块表一次并显示解码后的数值'],
   usage: '--model NAME (--rtu PATH [--baud N] [--parity none|even|odd] | --tcp HOST:PORT | --rtu-over-tcp HOST:PORT) --id N [--meter ID] [--ct N] [--pt N] [--timeout MS] [--raw] [--json]\n' +
-    '       --protocol dlt645|cjt188 --address N [--model NAME] (--rtu PATH [--baud N] [--parity P] | --rtu-over-tcp HOST:PORT) [--meter-type 0x10] [--preamble 0-4] [--meter ID] [--ct N] [--pt N] [--timeout MS] [--raw] [--json]',
+    '       --protocol dlt645|cjt188 --address N [--model NAME] (--rtu PATH [--baud N] [--parity P] | --rtu-over-tcp HOST:PORT) [--meter-type 0x10] [--preamble 0-4] [--meter ID] [--ct N] [--pt N] [--timeout MS] [--raw] [--json]' +
+    '\n' + '       --protocol mbus (--address N | --secondary ID) [--model NAME] (--rtu PATH [--baud 2400] [--parity even] | --rtu-over-tcp HOST:PORT) [--meter ID] [--timeout MS] [--raw] [--json]',
   async run(argv) {
+    // M-Bus has its own addressing (primary or secondary) and flags: mbus-commission.ts.
+    if (argv.includes('--protocol=mbus') || argv.some((a, i) => a === '--protocol' && argv[i + 1] === 'mbus')) {
+      return (await import('./mbus-commission.ts')).readMbus(argv);
+    }
     const { values: f } = parseFlags(argv, {
       model: { type: 'string' }, rtu: { type: 'string' }, baud: { type: 'string' }, parity: { type: 'string' }, tcp: { type: 'string' },
       'rtu-over-tcp': { type: 'string' }, id: { type: 'string' }, meter: { type: 'string' }, ct: { type: 'string' }, pt: { type: 'string' },

@@ -9,10 +9,15 @@ import { SERIAL_PROTOCOLS } from '../../gateway/protocols/registry.ts';
 import { addressList, meterTypeFlag, serialProtocol, serialTargetFromFlags } from './serial-target.ts';
 
 const command: Command = {
-  summary: ['Find the meters that answer on a bus (Modbus unit ids; DL/T 645 / CJ/T 188 addresses)', '扫描总线上应答的仪表（Modbus 站号；DL/T 645 / CJ/T 188 地址）'],
+  summary: ['Find the meters that answer on a bus (Modbus unit ids; DL/T 645 / CJ/T 188 / M-Bus addresses)', '扫描总线上应答的仪表（Modbus 站号；DL/T 645 / CJ/T 188 / M-Bus 地址）'],
   usage: '(--rtu PATH [--baud N] [--parity none|even|odd] | --tcp HOST:PORT | --rtu-over-tcp HOST:PORT) [--ids 1-247] [--timeout MS] [--json]\n' +
-    '       --protocol dlt645|cjt188 (--rtu PATH [--baud N] [--parity P] | --rtu-over-tcp HOST:PORT) [--addresses FILE|LIST] [--meter-type 0x10] [--timeout MS] [--json]',
+    '       --protocol dlt645|cjt188 (--rtu PATH [--baud N] [--parity P] | --rtu-over-tcp HOST:PORT) [--addresses FILE|LIST] [--meter-type 0x10] [--timeout MS] [--json]' +
+    '\n' + '       --protocol mbus (--rtu PATH [--baud 2400] [--parity even] | --rtu-over-tcp HOST:PORT) [--addresses 1-250 | --secondary] [--timeout MS] [--json]',
   async run(argv) {
+    // M-Bus has its own addressing (primary or secondary) and flags: mbus-commission.ts.
+    if (argv.includes('--protocol=mbus') || argv.some((a, i) => a === '--protocol' && argv[i + 1] === 'mbus')) {
+      return (await import('./mbus-commission.ts')).scanMbus(argv);
+    }
     const { values: f } = parseFlags(argv, {
       rtu: { type: 'string' }, baud: { type: 'string' }, parity: { type: 'string' }, tcp: { type: 'string' },
       'rtu-over-tcp': { type: 'string' }, ids: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },

@@ -95,6 +95,8 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   // re-derivation must not queue ahead of the gateways' batches and their acks.
   const usage = new UsageService(influx, sink, directory, log.child({ module: 'usage' }), {
     dataDir: config.dataDir, utcOffsetHours: config.utcOffsetHours, rollover: config.usage.rollover,
+    gapMs: config.usage.estimateAfterHours * 3_600_000, settleMs: config.usage.lateSettleSeconds * 1000,
+    maxQueuedReadings: config.usage.maxQueuedReadings,
   });
   const conflicts = registry ? new ConflictMonitor(registry, () => directory.allManifests(), log.child({ module: 'registry' })) : null;
   conflicts?.check();
@@ -102,7 +104,6 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   let broker: EmbeddedBroker | null = null;
   let bus: MessageBus;
   if (config.mqtt.mode === 'external') {
-    gapMs: config.usage.estimateAfterHours * 3_600_000, settleMs: config.usage.lateSettleSeconds * 1000,
     bus = await connectExternalBus(config.mqtt.external!, log.child({ module: 'mqtt' }));
   } else {
     broker = await startEmbeddedBroker(config.mqtt, config.gateways, log.child({ module: 'broker' }));

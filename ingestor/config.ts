@@ -85,6 +85,15 @@ export const IngestorConfigSchema = z.object({
   usage: z.object({
     /** Where a model's counter register wraps to 0, e.g. { DDS666: { energy_import_kwh: 1000000 } }. */
     rollover: z.record(z.string(), z.partialRecord(MeasurementKeySchema, z.number().positive())).default({}),
+    /**
+     * A step between two counter readings longer than this is spread evenly and counted as estimated:
+     * in the totals, not in completeness. 24 h by default; raise it for meters read monthly by hand.
+     */
+    estimateAfterHours: z.number().positive().max(24 * 400).default(24),
+    /** Seconds a meter must go without late readings before a long gap they lead into is derived. */
+    lateSettleSeconds: z.number().min(0).max(3600).default(5),
+    /** Most readings held in memory for derivation; beyond it meters re-derive from InfluxDB instead. */
+    maxQueuedReadings: z.number().int().min(1).max(10_000_000).default(200_000),
   }).prefault({}),
   /** Energy-monitoring platforms to report to (能耗监测系统数据传输技术导则); see docs/platforms.md. */
   platforms: PlatformsSchema,
@@ -112,13 +121,6 @@ export type IngestorConfig = z.infer<typeof IngestorConfigSchema>;
  */
 export function loadIngestorConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): IngestorConfig {
   const raw = (file ? readFile(file) : {}) ?? {};
-    /**
-     * A step between two counter readings longer than this is spread evenly and counted as estimated:
-     * in the totals, not in completeness. 24 h by default; raise it for meters read monthly by hand.
-     */
-    estimateAfterHours: z.number().positive().max(24 * 400).default(24),
-    /** Seconds a meter must go without late readings before a long gap they lead into is derived. */
-    lateSettleSeconds: z.number().min(0).max(3600).default(5),
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ZmError('ERR_CONFIG_INVALID', `${file}: expected a mapping at the top level`);
   }

@@ -12,9 +12,9 @@ import { t } from '../i18n.ts';
 
 const command: Command = {
   summary: ['Run everything on this machine: InfluxDB, ingestor, simulated building, gateway, dashboard', '在本机运行全部：InfluxDB、接收服务、模拟建筑、网关、看板'],
-  usage: '[--var DIR] [--backfill-from DATE|none]   (env: ZM_DEMO_BACKFILL_FROM, ZM_HTTP_PORT=8080, ZM_MQTT_PORT=1883, ZM_GATEWAY_HTTP=127.0.0.1:8081, INFLUX_URL)',
+  usage: '[--var DIR] [--backfill-from DATE|none] [--truth FILE]   (env: ZM_DEMO_BACKFILL_FROM, ZM_HTTP_PORT=8080, ZM_MQTT_PORT=1883, ZM_GATEWAY_HTTP=127.0.0.1:8081, INFLUX_URL)',
   async run(argv) {
-    const { values } = parseFlags(argv, { var: { type: 'string' }, 'backfill-from': { type: 'string' } });
+    const { values } = parseFlags(argv, { var: { type: 'string' }, 'backfill-from': { type: 'string' }, truth: { type: 'string' } });
     const varDir = path.resolve(values.var ?? 'var');
     const log = rootLogger('demo', process.env.ZM_LOG_LEVEL ?? 'warn');
     let influxd: ManagedInfluxd | undefined;
@@ -49,7 +49,9 @@ const command: Command = {
       const from = values['backfill-from'] ?? process.env.ZM_DEMO_BACKFILL_FROM ?? '2020-01-01';
       const marker = path.join(varDir, 'backfill-done');
       if (from !== 'none' && !existsSync(marker)) {
+        // --truth: what the simulator produced, per meter and month, to reconcile the indicators with.
         const bf = startDemoBackfill({ site: setup.site, from, mqttUrl: `mqtt://127.0.0.1:${ingestor.broker?.port}`, password: setup.password, log,
+          truthTotalsFile: values.truth ? path.resolve(values.truth) : undefined,
           onDone: (readings) => writeFileSync(marker, `${new Date().toISOString()} ${readings} readings from ${from}\n`) });
         stops.push(() => bf.stop());
       }

@@ -7,7 +7,7 @@ import { t } from '../i18n.ts';
  * The demo's history, backfilled in the background while the live part runs. History older than a
  * year goes in hourly steps: nobody reads it at 15 minutes, and it is four times fewer readings.
  */
-export function startDemoBackfill(opts: { site: Site; from: string; mqttUrl: string; password: string; log: Logger; onDone(readings: number): void }): { stop(): Promise<void> } {
+export function startDemoBackfill(opts: { site: Site; from: string; mqttUrl: string; password: string; log: Logger; truthTotalsFile?: string; onDone(readings: number): void }): { stop(): Promise<void> } {
   const abort = new AbortController();
   const to = Date.now();
   const yearAgo = Math.floor((to - 365 * 86_400_000) / 3_600_000) * 3_600_000;
@@ -18,6 +18,7 @@ export function startDemoBackfill(opts: { site: Site; from: string; mqttUrl: str
     stepMs: 900_000, coarseStepMs: 3_600_000, coarseBefore: yearAgo,
     ingestor: { url: opts.mqttUrl, username: opts.site.gateway, password: opts.password },
     signal: abort.signal,
+    truthTotalsFile: opts.truthTotalsFile,
     onProgress: (p) => {
       if (!p.done && Date.now() - lastPrint < 2000) return;
       lastPrint = Date.now();

@@ -9,7 +9,7 @@ import { EMPTY_FOLD, UsageFolder, type FoldState, type Tally } from './fold.ts';
 import { USAGE_15M, usageSeries } from './lines.ts';
 import { lastReadingBefore, readingPages, usageSums } from './raw.ts';
 import { periodOf } from './rollup.ts';
-import { UsageStateStore } from './state-store.ts';
+import { UsageStateStore, type MeterUsageState } from './state-store.ts';
 
 const WRITE_CHUNK = 5000;
 const RETRY_MS = [1000, 5000, 30_000, 60_000] as const;
@@ -58,6 +58,12 @@ interface Pending {
   /** Newest late reading and when the last one arrived, for the long-gap deferral. */
   lateMaxTs: number | undefined;
   lastLateAt: number | undefined;
+  /**
+   * Where a re-derivation stopped before a long gap still being filled: the state at the last late
+   * reading and the first reading after it that was already there. Late readings that land between
+   * the two continue from this state in memory, as a backfill sends them, instead of re-reading.
+   */
+  behind: { state: MeterUsageState; until: number; points: CounterPoint[] } | undefined;
   /** Wall-clock ms before which the re-derivation waits. */
   notBefore: number;
   failures: number;
@@ -128,7 +134,7 @@ export class UsageService {
       if (value === undefined) continue;
       const key = `${meter.site}/${meter.id}`;
       let p = this.pending.get(key);
-      if (!p) this.pending.set(key, (p = { meter, points: [], readings: 0, redoFrom: undefined, lateMaxTs: undefined, lastLateAt: undefined, notBefore: now, failures: 0 }));
+      if (!p) this.pending.set(key, (p = { meter, points: [], readings: 0, redoFrom: undefined, lateMaxTs: undefined, lastLateAt: undefined, behind: undefined, notBefore: now, failures: 0 }));
       p.meter = meter;
       p.readings++;
       this.counters.readings++;
@@ -137,6 +143,15 @@ export class UsageService {
       if (state && reading.ts <= state.counter.ts) {
         // A resend of the very reading the state stands on changes nothing.
         if (reading.ts === state.counter.ts && value === state.counter.value) { p.readings--; continue; }
+        const b = p.behind;
+        if (b && reading.ts > b.state.counter.ts && reading.ts < b.until && this.queued < this.maxQueued) {
+          b.points.push({ ts: reading.ts, value });
+          this.queued++;
+          p.lateMaxTs = Math.max(p.lateMaxTs ?? -Infinity, reading.ts);
+          p.lastLateAt = now;
+          p.notBefore = Math.max(p.notBefore, now + this.settleMs);
+          continue;
+        }
         this.markLate(p, reading.ts, now);
       } else if (this.queued < this.maxQueued) {
         p.points.push({ ts: reading.ts, value });
@@ -182,15 +197,24 @@ export class UsageService {
   }
 
   private markLate(p: Pending, ts: number, now: number): void {
+    // Earlier than where the backfill lane stands: the stored readings are read again from there.
+    this.dropBehind(p);
     p.redoFrom = Math.min(p.redoFrom ?? Infinity, ts);
     p.lateMaxTs = Math.max(p.lateMaxTs ?? -Infinity, ts);
     p.lastLateAt = now;
     if (p.failures === 0) p.notBefore = Math.min(p.notBefore, now);
   }
 
+  private dropBehind(p: Pending): void {
+    if (!p.behind) return;
+    this.queued -= p.behind.points.length;
+    for (const x of p.behind.points) p.redoFrom = Math.min(p.redoFrom ?? Infinity, x.ts);
+    p.behind = undefined;
+  }
+
   private hasDueWork(): boolean {
     const now = this.now();
-    for (const p of this.pending.values()) if (p.points.length || (p.redoFrom !== undefined && p.notBefore <= now)) return true;
+    for (const p of this.pending.values()) if (p.points.length || p.behind?.points.length || (p.redoFrom !== undefined && p.notBefore <= now)) return true;
     return false;
   }
 
@@ -224,16 +248,20 @@ export class UsageService {
       for (const [key, p] of [...this.pending]) {
         if (this.closed) return;
         const redoDue = p.redoFrom !== undefined && p.notBefore <= now;
-        if (!redoDue && !p.points.length) continue;
-        const retryFrom = Math.min(p.redoFrom ?? Infinity, ...p.points.map((x) => x.ts));
+        if (!redoDue && !p.points.length && !p.behind?.points.length) continue;
+        const retryFrom = Math.min(p.redoFrom ?? Infinity, ...p.points.map((x) => x.ts), ...(p.behind?.points ?? []).map((x) => x.ts));
         try {
           if (redoDue) await this.rederive(key, p);
-          else await this.forward(key, p);
+          else {
+            if (p.behind?.points.length) await this.continueBehind(p);
+            if (p.points.length) await this.forward(key, p);
+          }
           p.failures = 0;
         } catch (err) {
           this.counters.errors++;
           p.failures++;
           // Never dropped: what failed is re-derived from the stored readings, with growing pauses.
+          this.dropBehind(p);
           const from = Math.min(retryFrom, p.redoFrom ?? Infinity, ...p.points.map((x) => x.ts));
           this.queued -= p.points.length;
           p.points = [];
@@ -326,17 +354,49 @@ export class UsageService {
     this.store.meters.set(key, { counter: stepper.state!, fold, replacements: replacements.map((r) => r.at) });
   }
 
+  /** Late readings that continue the backfill lane, from memory; the step into the data after it stays deferred. */
+  private async continueBehind(p: Pending): Promise<void> {
+    const b = p.behind!;
+    const points = b.points.sort((a, c) => a.ts - c.ts);
+    b.points = [];
+    this.queued -= points.length;
+    p.readings -= points.length;
+    const meter = p.meter;
+    const field = USAGE_COUNTER[meter.kind]!;
+    const replacements = this.replacementsOf(meter);
+    const stepper = new CounterStepper(this.optionsFor(meter, field, replacements), b.state.counter, this.onEvent(meter));
+    const out = this.output();
+    const folder = new UsageFolder(usageSeries(meter), this.offsetMs, b.state.fold, out.emit);
+    for (const x of points) {
+      for (const s of stepper.push(x)) {
+        folder.add(s);
+        if (out.full()) await out.flush();
+      }
+    }
+    const fold = folder.finish();
+    await out.flush();
+    const from = b.state.counter.ts;
+    const counter = stepper.state!;
+    b.state = { counter, fold, replacements: replacements.map((r) => r.at) };
+    // The deferred re-derivation now starts from the newest late reading.
+    if (p.redoFrom === from + 1) p.redoFrom = counter.ts + 1;
+  }
+
   /**
    * Re-derives from the stored readings: from the last reading before `redoFrom` (whose bucket is
    * rebuilt whole, from the reading before it) to the newest, a page at a time.
    */
   private async rederive(key: string, p: Pending): Promise<void> {
     const meter = p.meter;
-    const from = p.redoFrom!;
+    // Queued readings are dropped below (the pages read them back), so the start covers them too.
+    let from = p.redoFrom!;
+    for (const x of p.points) from = Math.min(from, x.ts);
+    for (const x of p.behind?.points ?? []) from = Math.min(from, x.ts);
     const late = { maxTs: p.lateMaxTs, at: p.lastLateAt };
     // What is queued now is stored, so the pages below read it: only later arrivals stay queued.
-    this.queued -= p.points.length;
+    this.queued -= p.points.length + (p.behind?.points.length ?? 0);
     p.points = [];
+    p.behind = undefined;
     p.redoFrom = undefined;
     p.lateMaxTs = undefined;
     p.lastLateAt = undefined;
@@ -363,12 +423,14 @@ export class UsageService {
     const folder = new UsageFolder(usageSeries(meter), this.offsetMs, fold, out.emit);
     const stillLate = late.at !== undefined && this.now() - late.at < this.settleMs;
     let stoppedAt: number | undefined;
+    let until = Infinity;
     let derived = 0;
     pages: for await (const page of readingPages(this.influx, meter.site, meter.id, field, readFrom)) {
       for (const x of page) {
         const last = stepper.state;
         if (stillLate && last && late.maxTs !== undefined && x.ts > late.maxTs && last.ts <= late.maxTs && x.ts - last.ts > this.gapMs) {
           stoppedAt = last.ts;
+          until = x.ts;
           break pages;
         }
         for (const s of stepper.push(x)) {
@@ -386,10 +448,13 @@ export class UsageService {
       // The step from the late readings into the data already there crosses a long gap that the
       // same source is probably still filling: derive it once the meter has been quiet.
       this.counters.deferred++;
+      // Late readings that arrived meanwhile are only marked (p.redoFrom): the lane would skip them.
+      const marked = p.redoFrom !== undefined;
       p.redoFrom = Math.min(p.redoFrom ?? Infinity, stoppedAt + 1);
       p.lateMaxTs = Math.max(p.lateMaxTs ?? -Infinity, late.maxTs ?? -Infinity);
       p.lastLateAt = Math.max(p.lastLateAt ?? -Infinity, late.at ?? -Infinity);
       p.notBefore = p.lastLateAt + this.settleMs;
+      if (state && !marked) p.behind = { state: { counter: state, fold: next, replacements: replacements.map((r) => r.at) }, until, points: [] };
       this.log.debug({ meter: meter.id, site: meter.site, derived, stoppedAt: new Date(stoppedAt).toISOString() }, 'usage re-derived up to a long gap still being filled');
       return;
     }

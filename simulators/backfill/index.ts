@@ -3,7 +3,7 @@ import { siteManifest } from '../building/manifest.ts';
 import { BuildingModel } from '../building/model.ts';
 import type { Site } from '../building/schema.ts';
 import { series } from '../building/series.ts';
-import { TruthWriter } from '../building/truth.ts';
+import { TruthTotals, TruthWriter } from '../building/truth.ts';
 import { BatchUplink } from './uplink.ts';
 
 export interface BackfillOptions {
@@ -15,6 +15,8 @@ export interface BackfillOptions {
   coarseBefore?: number;
   ingestor?: { url: string; username?: string; password?: string };
   truthFile?: string;
+  /** JSON of the truth summed per meter and local month, written when the run ends. */
+  truthTotalsFile?: string;
   batchReadings?: number;
   window?: number;
   onProgress?: (p: BackfillProgress) => void;
@@ -45,6 +47,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillProgre
     ...opts.ingestor, site: opts.site.site, gateway: opts.site.gateway, window: opts.window ?? 4,
   });
   const truth = opts.truthFile ? new TruthWriter(opts.truthFile) : undefined;
+  const totals = opts.truthTotalsFile ? new TruthTotals(opts.truthTotalsFile, opts.site.utcOffsetHours) : undefined;
   const replacements: Replacement[] = [];
   let pending: Reading[] = [];
   const progress: BackfillProgress = { readings: 0, batches: 0, at: opts.from, elapsedMs: 0, rate: 0, done: false };
@@ -74,6 +77,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillProgre
       pending.push(...step.readings);
       progress.at = step.ts;
       await truth?.write(step.truth);
+      totals?.add(step.truth);
       if (pending.length >= size) {
         const rest = pending.splice(size);
         await flush();
@@ -88,6 +92,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillProgre
   } finally {
     await uplink?.close();
     await truth?.close();
+    totals?.close();
   }
 }
 

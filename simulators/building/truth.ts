@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
 import type { TruthRow } from './series.ts';
 
 /**
@@ -39,4 +39,41 @@ export function parseTruth(text: string): TruthRow[] {
     });
   }
   return lines.map((l) => JSON.parse(l) as TruthRow);
+}
+
+/** One meter's usage in one local month, as the simulator produced it. */
+export interface MonthTotal {
+  meter: string;
+  measurement: TruthRow['measurement'];
+  /** Local calendar month, 'YYYY-MM'. */
+  month: string;
+  usage: number;
+}
+
+/**
+ * The truth summed per meter and local month: what a multi-year run is reconciled against without
+ * keeping millions of rows. A row's usage is the step ending at its time, so it belongs to the
+ * month holding the moment just before it.
+ */
+export class TruthTotals {
+  private readonly sums = new Map<string, MonthTotal>();
+  private readonly offsetMs: number;
+
+  constructor(readonly file: string, utcOffsetHours: number) {
+    this.offsetMs = utcOffsetHours * 3_600_000;
+  }
+
+  add(rows: readonly TruthRow[]): void {
+    for (const r of rows) {
+      const month = new Date(r.ts - 1 + this.offsetMs).toISOString().slice(0, 7);
+      const key = `${r.meter}|${r.measurement}|${month}`;
+      const t = this.sums.get(key);
+      if (t) t.usage += r.usage;
+      else this.sums.set(key, { meter: r.meter, measurement: r.measurement, month, usage: r.usage });
+    }
+  }
+
+  close(): void {
+    writeFileSync(this.file, JSON.stringify([...this.sums.values()]));
+  }
 }

@@ -140,6 +140,17 @@ export async function run(seconds = 10): Promise<Figures> {
     const readings = done.reduce((n, d) => n + d.readings, 0);
     const elapsed = (Math.max(...done.map((d) => d.lastAck)) - t0) / 1000;
     const e2eReadingsPerSec = Math.round(readings / elapsed);
+    // Usage derivation runs behind ingest on the same readings: how long until it has caught up.
+    let caughtUp = NaN;
+    for (let i = 0; i < 1200; i++) {
+      const h = await (await fetch(`${httpUrl}/healthz`)).json() as { usage?: { pending_meters: number } };
+      if (h.usage?.pending_meters === 0) {
+        caughtUp = performance.now();
+        break;
+      }
+      await sleep(100);
+    }
+    const derivedSeconds = (caughtUp - t0) / 1000;
 
     const rawValuesPerSec = raw.pointsPerSec * FIELDS.length;
     const e2eValuesPerSec = e2eReadingsPerSec * FIELDS.length;
@@ -153,6 +164,8 @@ export async function run(seconds = 10): Promise<Figures> {
       e2e_readings_per_s: e2eReadingsPerSec,
       e2e_values_per_s: e2eValuesPerSec,
       ratio_e2e_to_raw: round(e2eValuesPerSec / rawValuesPerSec, 2),
+      usage_derived_readings_per_s: Number.isFinite(derivedSeconds) ? Math.round(readings / derivedSeconds) : 'not caught up in 120 s',
+      usage_caught_up_s_after_last_ack: Number.isFinite(derivedSeconds) ? round(derivedSeconds - elapsed, 1) : 'not caught up in 120 s',
       target: 'ratio ≥ 0.5',
     };
   } finally {

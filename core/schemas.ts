@@ -82,6 +82,12 @@ export const ManifestMeterSchema = z.object({
   multiplier: z.number().positive().default(1),
   interval_ms: z.number().int().positive().optional(),
   name: z.string().optional(),
+  /**
+   * Rated maximum of the meter (kW for energy, m³/h for water and gas): a counter step that would
+   * need more is refused as counter_jump. Without it the ingestor uses a per-kind default.
+   */
+  max_power_kw: z.number().positive().optional(),
+  max_flow_m3h: z.number().positive().optional(),
 });
 export type ManifestMeter = z.infer<typeof ManifestMeterSchema>;
 
@@ -93,12 +99,6 @@ export const ReplacementSchema = z.object({
   old_final: z.partialRecord(MeasurementKeySchema, z.number()),
   new_first: z.partialRecord(MeasurementKeySchema, z.number()),
 });
-  /**
-   * Rated maximum of the meter (kW for energy, m³/h for water and gas): a counter step that would
-   * need more is refused as counter_jump. Without it the ingestor uses a per-kind default.
-   */
-  max_power_kw: z.number().positive().optional(),
-  max_flow_m3h: z.number().positive().optional(),
 export type Replacement = z.infer<typeof ReplacementSchema>;
 
 export const ManifestSchema = z.object({

@@ -192,7 +192,7 @@ export class BuildingReporter {
       });
     });
     closed.catch(() => {});
-    const ask = (body: Body, key: string) => Promise.race([this.request(body, key), closed]);
+    const ask = (body: Body, key: string) => Promise.race([this.request(sock, body, key), closed]);
 
     const seq = await ask({ type: 'request' }, 'sequence');
     if (seq.body.type !== 'sequence') throw new ProtocolError('unexpected', `expected a sequence, got ${seq.body.type}`);
@@ -206,7 +206,7 @@ export class BuildingReporter {
 
     const heartbeat = setInterval(() => {
       if (this.waiters.has('time')) return;
-      this.request({ type: 'notify' }, 'time').then(() => { this.status.counters.heartbeats++; }, (err: Error) => {
+      this.request(sock, { type: 'notify' }, 'time').then(() => { this.status.counters.heartbeats++; }, (err: Error) => {
         if (!sock.destroyed) sock.destroy(new Error(`heartbeat: ${err.message}`));
       });
     }, this.cfg.heartbeatS * 1000);
@@ -220,9 +220,9 @@ export class BuildingReporter {
     }
   }
 
-  private request(body: Body, key: string): Promise<Message> {
-    const sock = this.sock;
-    if (!sock || sock.destroyed) return Promise.reject(new Error('not connected'));
+  /** Sends on `sock` only: a send still under way from a session that ended must not reach the next one. */
+  private request(sock: net.Socket, body: Body, key: string): Promise<Message> {
+    if (sock !== this.sock || sock.destroyed) return Promise.reject(new Error('not connected'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(key);

@@ -72,6 +72,8 @@ export function buildHealthServer(src: HealthSources, log: Logger): FastifyInsta
     m('zm_uplink_batches_acked_total', 'counter', 'Batches acknowledged by the ingestor.', [['', u.batchesAcked]]);
     m('zm_uplink_readings_acked_total', 'counter', 'Readings acknowledged by the ingestor.', [['', u.readingsAcked]]);
     m('zm_uplink_reconnects_total', 'counter', 'Uplink reconnects.', [['', u.reconnects]]);
+    m('zm_uplink_max_batch_bytes', 'gauge', 'Largest batch payload the uplink sends now (config, broker limit, refusals).', [['', u.maxBatchBytes]]);
+    m('zm_uplink_split_batches_total', 'counter', 'Batches cut smaller than a journal read to stay under the size limit.', [['', u.splits]]);
     reply.type('text/plain; version=0.0.4');
     return `${lines.join('\n')}\n`;
   });

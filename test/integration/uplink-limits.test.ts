@@ -55,7 +55,7 @@ describe('uplink: limits agree, and the read/close race is gone', () => {
   });
 
   /** A gateway whose journal already holds RECORDS readings of its meter (its bus leads nowhere). */
-  async function gateway(id: string, uplinkUrl: string): Promise<Gateway> {
+  async function gateway(id: string, uplinkUrl: string, maxBytes = 1024 * 1024): Promise<Gateway> {
     const dir = path.join(tmp.dir, id);
     const j = await openJournal({ dir, maxBytes: 1 << 30, segmentBytes: 4 << 20, fsyncIntervalMs: 0 });
     const values = { energy_import_kwh: 0, power_kw: 12.5, voltage_l1_v: 230.1, current_l1_a: 18.2, power_factor: 0.97 };
@@ -63,7 +63,7 @@ describe('uplink: limits agree, and the read/close race is gone', () => {
     await j.close();
     const config = parseConfig(GatewayConfigSchema, {
       site: 'site-a', gateway: id, building: 'main-hall', http: '127.0.0.1:0',
-      uplink: { url: uplinkUrl, username: id, password: ing.passwords[id], batch: { maxBytes: 1024 * 1024, maxReadings: 5000 } },
+      uplink: { url: uplinkUrl, username: id, password: ing.passwords[id], batch: { maxBytes, maxReadings: 5000 } },
       journal: { dir, fsyncIntervalMs: 50 },
       buses: [{ id: 'tcp-1', type: 'tcp', host: '127.0.0.1', port: await freePort() }],
       meters: [{ id: `${id}-m1`, bus: 'tcp-1', unitId: 1, model: 'SDM630', zone: 'administrative', endUse: 'total', intervalMs: 60_000 }],
@@ -79,12 +79,14 @@ describe('uplink: limits agree, and the read/close race is gone', () => {
 
   it('learns the broker\'s limit from the retained limits message and never sends a batch over it', async () => {
     const gw = await gateway('gw-learn', ing.mqttUrl);
-    await gw.start();
+    const url = await gw.start();
     await waitFor(() => (gw.journal.stats().ackedSeq === RECORDS ? true : undefined), { what: 'every record acked', timeoutMs: 30_000 });
     expect(gw.uplink.stats).toMatchObject({ brokerMaxPacketBytes: MAX_PACKET, reconnects: 0 });
     expect(gw.uplink.stats.maxBatchBytes).toBeLessThanOrEqual(MAX_PACKET - 512);
     expect(ing.ingestor.broker!.counters.oversizePackets).toBe(0);
     expect(await stored('gw-learn-m1')).toBe(RECORDS);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(Number(/^zm_uplink_max_batch_bytes (\d+)$/m.exec(metrics)?.[1])).toBe(gw.uplink.stats.maxBatchBytes);
   });
 
   it('without a limits message, splits a batch the broker refused for size instead of resending it whole', async () => {
@@ -105,7 +107,8 @@ describe('uplink: limits agree, and the read/close race is gone', () => {
 
   it('survives its connection closing while a journal read waits, and delivers everything after', async () => {
     const link = await relay(ing.ingestor.broker!.port);
-    const gw = await gateway('gw-race', `mqtt://127.0.0.1:${link.port}`);
+    // Batches within the broker's limit from the start: this test is about the race alone.
+    const gw = await gateway('gw-race', `mqtt://127.0.0.1:${link.port}`, 8 * 1024);
     // Hold the uplink's next journal read until the connection it was made for is gone.
     const read = gw.journal.read.bind(gw.journal);
     let hold: (() => void) | null = null;

@@ -19,13 +19,15 @@ export function gatewayConfigFor(site: Site, opts: GatewayConfigOptions = {}): R
     switch (ep.type) {
       case 'tcp': return { id: ep.id, type: 'tcp', host: ep.host, port: ep.port };
       case 'rtu-over-tcp': return { id: ep.id, type: 'rtu-over-tcp', host: ep.host, port: ep.port };
-      case 'rtu': return { id: ep.id, type: 'rtu', path: ep.path, baud: ep.baud };
+      case 'rtu': return { id: ep.id, type: 'rtu', path: ep.path, baud: ep.baud, ...(lineParity(ep) ? { parity: lineParity(ep) } : {}) };
       case 'mqtt': return { id: ep.id, type: 'mqtt', url: ep.url, ...(ep.username ? { username: ep.username, password: ep.password } : {}) };
     }
   });
   const parents = new Set(site.buildings.flatMap((b) => b.meters.map((m) => m.parent)));
   const meters = site.buildings.flatMap((b) => b.meters.map((m) => {
-    const mqtt = endpoint(m.endpoint).type === 'mqtt';
+    const ep = endpoint(m.endpoint);
+    const mqtt = ep.type === 'mqtt';
+    const protocol = ep.type === 'rtu' || ep.type === 'rtu-over-tcp' ? ep.protocol : 'modbus';
     return {
       id: m.id,
       ...(m.name ? { name: m.name } : {}),
@@ -33,7 +35,7 @@ export function gatewayConfigFor(site: Site, opts: GatewayConfigOptions = {}): R
       ...(mqtt ? {
         kind: kindOf(m),
         mqtt: { topic: tasmotaTopic(m.id), fields: { energy_import_kwh: 'ENERGY.Total', power_kw: { path: 'ENERGY.Power', scale: 0.001 }, voltage_l1_v: 'ENERGY.Voltage' } },
-      } : { unitId: m.unitId }),
+      } : protocol !== 'modbus' ? { protocol, address: m.address } : { unitId: m.unitId }),
       model: m.model,
       building: b.id,
       zone: m.zone,
@@ -52,6 +54,12 @@ export function gatewayConfigFor(site: Site, opts: GatewayConfigOptions = {}): R
     buses,
     meters,
   };
+}
+
+/** A DL/T 645 / CJ/T 188 line is even parity unless the site says otherwise (both standards' 8E1). */
+export function lineParity(ep: Endpoint): 'none' | 'even' | 'odd' | undefined {
+  if (ep.type !== 'rtu') return undefined;
+  return ep.parity ?? (ep.protocol === 'modbus' ? undefined : 'even');
 }
 
 /** Tasmota publishes its periodic telemetry on tele/<topic>/SENSOR. */

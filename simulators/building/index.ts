@@ -6,6 +6,9 @@ import { SimMeter } from '../meter/meter.ts';
 import { serveRtuOverTcp } from '../meter/rtu-over-tcp.ts';
 import { serveRtuSerial } from '../meter/rtu-serial.ts';
 import { serveTcp } from '../meter/tcp.ts';
+import { SerialSimMeter, serveSerialOverTcp, serveSerialRtu } from '../meter/serial-line.ts';
+import { lineParity } from './gateway-config.ts';
+import { serialModel } from './schema.ts';
 import { CounterWalk } from './counters.ts';
 import { BuildingModel, type ModelMeter } from './model.ts';
 import { connectBroker, publishTasmota } from './mqtt-meters.ts';
@@ -76,8 +79,22 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
   const sims = new Map<string, SimMeter>();
   const faults = new Map<string, BuildingFault>();
   const byEndpoint = new Map<string, Map<number, SimMeter>>();
+  // DL/T 645 / CJ/T 188 meters: framed by their own protocol, their values from the same SimMeter.
+  const serialByEndpoint = new Map<string, SerialSimMeter[]>();
+  const serialMeters = new Map<string, SerialSimMeter>();
+  const protocolOf = (ep: Endpoint) => (ep.type === 'rtu' || ep.type === 'rtu-over-tcp' ? ep.protocol : 'modbus');
   for (const m of model.meters) {
     const ep = site.endpoints.find((e) => e.id === m.spec.endpoint)!;
+    const proto = protocolOf(ep);
+    if (proto !== 'modbus') {
+      const sim = new SimMeter({ unitId: 1, kind: m.kind, registers: [], inputs: m.kind === 'electricity' ? { power_kw: rate(m), power_factor: 0.93 }
+        : { flow_m3h: rate(m), supply_temp_c: site.heating.supplyC, return_temp_c: site.heating.returnC }, counters: walk.values(m) }, clock, site.seed);
+      sims.set(m.id, sim);
+      const serial = new SerialSimMeter({ model: serialModel(proto, m.spec.model)!, address: m.spec.address!, source: sim }, clock, site.seed, m.index);
+      serialMeters.set(m.id, serial);
+      serialByEndpoint.set(ep.id, [...(serialByEndpoint.get(ep.id) ?? []), serial]);
+      continue;
+    }
     const inputs = m.kind === 'electricity' ? { power_kw: rate(m), power_factor: 0.93 }
       : { flow_m3h: rate(m), supply_temp_c: site.heating.supplyC, return_temp_c: site.heating.returnC };
     const model_ = ep.type === 'mqtt' ? undefined : findModel(m.spec.model);
@@ -107,6 +124,13 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
   };
   for (const ep of site.endpoints) {
     const line = byEndpoint.get(ep.id) ?? new Map<number, SimMeter>();
+    const proto = protocolOf(ep);
+    if (proto !== 'modbus') {
+      const meters = serialByEndpoint.get(ep.id) ?? [];
+      if (ep.type === 'rtu') link(ep, () => serveSerialRtu(proto, meters, ep.path, { baudRate: ep.baud, parity: lineParity(ep) ?? 'even' }));
+      else if (ep.type === 'rtu-over-tcp') link(ep, (port) => serveSerialOverTcp(proto, meters, ep.host, port));
+      continue;
+    }
     if (ep.type === 'tcp') {
       link(ep, async (port) => {
         const s = await serveTcp(line, site.seed, ep.host, port);
@@ -248,7 +272,7 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
     status: () => model.meters.map((m) => {
       const sim = sims.get(m.id)!;
       const l = links.get(m.spec.endpoint)!;
-      const values = l.ep.type === 'mqtt' ? sim.state() : sim.get();
+      const values = l.ep.type === 'mqtt' ? sim.state() : serialMeters.get(m.id)?.get() ?? sim.get();
       return {
         id: m.id, building: m.building, endpoint: m.spec.endpoint, unitId: m.spec.unitId ?? null, kind: m.kind, primary: m.primary,
         fault: faults.get(m.id) ?? null, linkDown: l.served === null,

@@ -4,17 +4,26 @@ import { z } from 'zod';
 import {
   EndUseSchema, EnergyKindSchema, FacilitySchema, Id, ZmError, ZoneSchema, parseConfig,
 } from '../../core/index.ts';
-import { findModel } from '../../gateway/models/index.ts';
+import { CJT188_MODELS, DLT645_MODELS, findModel } from '../../gateway/models/index.ts';
 import { PROFILE_NAMES } from './loads.ts';
 
 /** `2026-01-01` or an ISO date-time; a date alone is local midnight of the site. */
 const DateText = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected a date, e.g. 2020-01-01');
 const Port = z.number().int().min(0).max(65535);
 
+/**
+ * What a serial line speaks: Modbus RTU, or DL/T 645-2007 / CJ/T 188 meters addressed by the
+ * number on their nameplate.
+ */
+const LineProtocol = z.enum(['modbus', 'dlt645', 'cjt188']).default('modbus');
+
 export const EndpointSchema = z.discriminatedUnion('type', [
   z.object({ id: Id, type: z.literal('tcp'), host: z.string().default('127.0.0.1'), port: Port.default(0) }),
-  z.object({ id: Id, type: z.literal('rtu-over-tcp'), host: z.string().default('127.0.0.1'), port: Port.default(0) }),
-  z.object({ id: Id, type: z.literal('rtu'), path: z.string().min(1), baud: z.number().int().default(9600) }),
+  z.object({ id: Id, type: z.literal('rtu-over-tcp'), host: z.string().default('127.0.0.1'), port: Port.default(0), protocol: LineProtocol }),
+  z.object({
+    id: Id, type: z.literal('rtu'), path: z.string().min(1), baud: z.number().int().default(9600), protocol: LineProtocol,
+    parity: z.enum(['none', 'even', 'odd']).optional(),
+  }),
   z.object({
     id: Id, type: z.literal('mqtt'), url: z.string().regex(/^mqtts?:\/\//, 'expected mqtt:// or mqtts:// URL'),
     username: z.string().optional(), password: z.string().optional(),
@@ -36,6 +45,8 @@ export const SiteMeterSchema = z.object({
   parent: Id.optional(),
   endpoint: Id,
   unitId: z.number().int().min(1).max(247).optional(),
+  /** A DL/T 645 (12 digits) or CJ/T 188 (14 digits) meter's nameplate address. */
+  address: z.string().optional(),
   /** Leaf meters only: the load shape and its peak (kW for electricity, m³/h for water and heat). */
   profile: z.enum(PROFILE_NAMES).optional(),
   scale: z.number().min(0).optional(),
@@ -102,6 +113,15 @@ export const SiteSchema = z.object({
     if (!ep) { issue('endpoint', `no endpoint "${m.endpoint}" (endpoints: ${[...endpoints.keys()].join(', ')})`); continue; }
     if (ep.type === 'mqtt') {
       if (m.kind !== 'electricity') issue('kind', 'an MQTT (Tasmota) meter is an electricity meter: give kind: electricity');
+    } else if (ep.type !== 'tcp' && ep.protocol !== 'modbus') {
+      const digits = ep.protocol === 'dlt645' ? 12 : 14;
+      const model = serialModel(ep.protocol, m.model);
+      if (!model) issue('model', `unknown ${ep.protocol} model "${m.model}" (see \`zonemeter gateway models --protocol ${ep.protocol}\`)`);
+      else if (m.kind && m.kind !== model.kind) issue('kind', `model ${model.name} is a ${model.kind} meter`);
+      if (m.unitId !== undefined) issue('unitId', `a ${ep.protocol} meter is addressed by "address", not a unit id`);
+      if (m.address === undefined || !new RegExp(`^[0-9]{${digits}}$`).test(m.address)) issue('address', `a ${ep.protocol} meter needs its ${digits}-digit address`);
+      else if (unitIds.has(`${m.endpoint}#${m.address}`)) issue('address', `address ${m.address} is already used on endpoint "${m.endpoint}"`);
+      else unitIds.add(`${m.endpoint}#${m.address}`);
     } else {
       const model = findModel(m.model);
       if (!model) issue('model', `unknown model "${m.model}" (see \`zonemeter gateway models\`)`);
@@ -135,7 +155,13 @@ export const SiteSchema = z.object({
 export type Site = z.infer<typeof SiteSchema>;
 
 export function kindOf(m: SiteMeter): z.infer<typeof EnergyKindSchema> {
-  return m.kind ?? findModel(m.model)?.kind ?? 'electricity';
+  return m.kind ?? findModel(m.model)?.kind ?? serialModel('dlt645', m.model)?.kind ?? serialModel('cjt188', m.model)?.kind ?? 'electricity';
+}
+
+/** The DL/T 645 or CJ/T 188 model of that name (case-insensitive). */
+export function serialModel(protocol: 'dlt645' | 'cjt188', name: string) {
+  const n = name.toLowerCase();
+  return (protocol === 'dlt645' ? DLT645_MODELS : CJT188_MODELS).find((x) => x.name.toLowerCase() === n);
 }
 
 export function parseSite(raw: unknown, source: string): Site {

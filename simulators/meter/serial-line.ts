@@ -38,6 +38,63 @@ function serveLine(link: ByteLink, protocol: 'dlt645' | 'cjt188', meters: readon
   };
 }
 
+export interface ServedLine {
+  readonly port?: number;
+  dropConnections(): void;
+  close(): Promise<void>;
+}
+
+/** The meters of one line on a serial device (2400 8E1 unless told otherwise). */
+export async function serveSerialRtu(
+  protocol: 'dlt645' | 'cjt188', meters: readonly SerialSimMeter[], path: string,
+  opts: { baudRate?: number; parity?: 'none' | 'even' | 'odd'; replyDelayMs?: number } = {},
+): Promise<ServedLine> {
+  const port = new SerialPort({ path, baudRate: opts.baudRate ?? 2400, dataBits: 8, parity: opts.parity ?? 'even', stopBits: 1, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  port.on('error', () => {});
+  const detach = serveLine(port, protocol, meters, opts.replyDelayMs ?? 5);
+  return {
+    dropConnections: () => undefined,
+    close: () => new Promise<void>((resolve) => {
+      detach();
+      if (!port.isOpen) return resolve();
+      port.close(() => resolve());
+    }),
+  };
+}
+
+/** The meters of one line behind a transparent serial server: raw frames over TCP. */
+export async function serveSerialOverTcp(
+  protocol: 'dlt645' | 'cjt188', meters: readonly SerialSimMeter[], host: string, port: number, replyDelayMs = 5,
+): Promise<ServedLine & { port: number }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.setNoDelay(true);
+    const detach = serveLine(sock, protocol, meters, replyDelayMs);
+    sock.on('error', () => {});
+    sock.once('close', () => {
+      detach();
+      sockets.delete(sock);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const dropConnections = () => {
+    for (const s of sockets) s.destroy();
+  };
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    dropConnections,
+    close: () => new Promise<void>((resolve) => {
+      dropConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
 export interface SerialSimulatorOptions {
   protocol: 'dlt645' | 'cjt188';
   meters: readonly SerialMeterSpec[];
@@ -75,40 +132,14 @@ export async function startSerialSimulator(opts: SerialSimulatorOptions): Promis
   let bridge: { host: string; port: number } | undefined;
   try {
     if (opts.rtu) {
-      const port = new SerialPort({
-        path: opts.rtu.path, baudRate: opts.rtu.baudRate ?? 2400, dataBits: 8, parity: opts.rtu.parity ?? 'even', stopBits: 1, autoOpen: false,
-      });
-      await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-      port.on('error', () => {});
-      const detach = serveLine(port, opts.protocol, meters, delay);
+      const line = await serveSerialRtu(opts.protocol, meters, opts.rtu.path, { baudRate: opts.rtu.baudRate ?? 2400, parity: opts.rtu.parity ?? 'even', replyDelayMs: delay });
       rtu = { path: opts.rtu.path };
-      closers.push(() => new Promise<void>((resolve) => {
-        detach();
-        if (!port.isOpen) return resolve();
-        port.close(() => resolve());
-      }));
+      closers.push(line.close);
     }
     if (opts.rtuOverTcp) {
-      const sockets = new Set<net.Socket>();
-      const server = net.createServer((sock) => {
-        sockets.add(sock);
-        sock.setNoDelay(true);
-        const detach = serveLine(sock, opts.protocol, meters, delay);
-        sock.on('error', () => {});
-        sock.once('close', () => {
-          detach();
-          sockets.delete(sock);
-        });
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(opts.rtuOverTcp!.port ?? 0, opts.rtuOverTcp!.host ?? '127.0.0.1', () => resolve());
-      });
-      bridge = { host: opts.rtuOverTcp.host ?? '127.0.0.1', port: (server.address() as net.AddressInfo).port };
-      closers.push(() => new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }));
+      const line = await serveSerialOverTcp(opts.protocol, meters, opts.rtuOverTcp.host ?? '127.0.0.1', opts.rtuOverTcp.port ?? 0, delay);
+      bridge = { host: opts.rtuOverTcp.host ?? '127.0.0.1', port: line.port };
+      closers.push(line.close);
     }
   } catch (err) {
     await Promise.allSettled(closers.map((c) => c()));

@@ -12,6 +12,11 @@ export interface SerialMeterSpec {
   meterType?: number;
   inputs?: Partial<Inputs>;
   counters?: Values;
+  /**
+   * Where the values come from instead of the meter's own physics: a building simulator's meter,
+   * whose counters follow the building's loads and whose faults (a silent meter) apply here too.
+   */
+  source?: { state(): Values; takeFault?(): { kind: string } | null };
 }
 
 // CJ/T 188 901FH layout per field: BCD bytes, decimals, and the unit code this meter reports.
@@ -64,9 +69,13 @@ export class SerialSimMeter {
     return this;
   }
 
+  private values(): Values {
+    return this.spec.source ? this.spec.source.state() : this.physics.values(this.clock.now());
+  }
+
   /** Values as the meter's resolution shows them, keyed by measurement. */
   get(): Values {
-    const v = this.physics.values(this.clock.now());
+    const v = this.values();
     const out: Values = {};
     const m = this.spec.model;
     if (m.protocol === 'dlt645') {
@@ -86,6 +95,8 @@ export class SerialSimMeter {
   /** The reply to a master frame, or null when this meter keeps quiet. */
   answer(f: MasterFrame): Buffer | null {
     if (this.silent) return null;
+    // Of a building's request faults only silence applies: the others are Modbus framing faults.
+    if (this.spec.source?.takeFault?.()?.kind === 'silent') return null;
     return this.protocol === 'dlt645' ? this.dlt645(f) : this.cjt188(f);
   }
 
@@ -105,7 +116,7 @@ export class SerialSimMeter {
     const item = m.items.find((i) => i.di === di);
     // Error word bit 1: no such data.
     if (!item) return dlt645Reply(this.wire, 0xd1, Buffer.from([0x02]));
-    const x = this.physics.values(this.clock.now())[item.measurement] ?? 0;
+    const x = this.values()[item.measurement] ?? 0;
     const fmt = parseFormat(item.format);
     const value = item.scale === undefined ? x : x / item.scale;
     return dlt645Reply(this.wire, 0x91, Buffer.concat([f.data.subarray(0, 4), bcd(value, fmt.bytes, fmt.decimals, item.signed === true)]));
@@ -126,7 +137,7 @@ export class SerialSimMeter {
     // DI 901FH in either byte order; the answer repeats it as it was asked.
     if (fn !== 0x01 || (di !== 0x901f && di !== 0x1f90)) return cjt188Reply(this.meterType, this.wire, 0xc0 | fn, Buffer.from([ser, 0x00, 0x00]));
     const m = this.spec.model as Cjt188Model;
-    const v = this.physics.values(this.clock.now());
+    const v = this.values();
     const parts: Buffer[] = [f.data.subarray(0, 2), Buffer.from([ser])];
     for (const field of m.kind === 'heat' ? HEAT_FIELDS : WATER_FIELDS) {
       const fmt = FIELD_FORMAT[field];

@@ -1,6 +1,6 @@
-import { parseKey } from '../../ingestor/platforms/codec.ts';
-import { PADDINGS, type Padding } from '../../ingestor/platforms/cipher.ts';
-import { DIALECT_NAMES, type DialectName } from '../../ingestor/platforms/dialects.ts';
+import { parseKey } from '../../core/platform/codec.ts';
+import { PADDINGS, type Padding } from '../../core/platform/cipher.ts';
+import { DIALECT_NAMES, type DialectName } from '../../core/platform/dialects.ts';
 import { serveControl, type PlatformControl } from '../../simulators/platform/control.ts';
 import { PlatformSimulator } from '../../simulators/platform/index.ts';
 import { parseFlags, UsageError, type Command } from '../command.ts';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { Id } from '../../core/index.ts';
-import { PADDINGS } from './cipher.ts';
-import { parseKey } from './codec.ts';
-import { DIALECT_NAMES } from './dialects.ts';
+import { PADDINGS } from '../../core/platform/cipher.ts';
+import { parseKey } from '../../core/platform/codec.ts';
+import { DIALECT_NAMES } from '../../core/platform/dialects.ts';
 
 const KeyText = z.string().refine((s) => parseKey(s) !== null, 'expected 32 hex digits or 16 ASCII characters (AES-128)');
 const DateText = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 date or date-time, e.g. 2025-01-01T00:00:00+08:00');

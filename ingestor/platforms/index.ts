@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Directory } from '../ingest/directory.ts';
 import type { InfluxClient } from '../store/influx.ts';
-import { PlatformCodec, parseKey } from './codec.ts';
+import { PlatformCodec, parseKey } from '../../core/platform/codec.ts';
 import type { PlatformConfig } from './config.ts';
 import { Periods } from './periods.ts';
 import { BuildingReporter, type BuildingStatus, type Counters } from './reporter.ts';

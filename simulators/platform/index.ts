@@ -1,11 +1,11 @@
 import { createHash, randomInt } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import type { Padding } from '../../ingestor/platforms/cipher.ts';
-import { PlatformCodec } from '../../ingestor/platforms/codec.ts';
-import type { DialectName } from '../../ingestor/platforms/dialects.ts';
-import { ProtocolError, type ProtocolFault } from '../../ingestor/platforms/errors.ts';
-import { guidelineTime, parseGuidelineTime, type Body, type ItemValue, type Message, type MeterValues } from '../../ingestor/platforms/messages.ts';
+import type { Padding } from '../../core/platform/cipher.ts';
+import { PlatformCodec } from '../../core/platform/codec.ts';
+import type { DialectName } from '../../core/platform/dialects.ts';
+import { ProtocolError, type ProtocolFault } from '../../core/platform/errors.ts';
+import { guidelineTime, parseGuidelineTime, type Body, type ItemValue, type Message, type MeterValues } from '../../core/platform/messages.ts';
 
 export interface PlatformSimOptions {
   host?: string;

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { PlatformCodec } from '../../ingestor/platforms/codec.ts';
-import type { Body, Message } from '../../ingestor/platforms/messages.ts';
+import { PlatformCodec } from '../../core/platform/codec.ts';
+import type { Body, Message } from '../../core/platform/messages.ts';
 import { PlatformSimulator } from '../../simulators/platform/index.ts';
 import { freePort } from '../../cli/ports.ts';
 import { tempDir, waitFor } from '../support/harness.ts';
@@ -122,8 +122,8 @@ describe('the reference platform', () => {
 
     // Well-framed, well-encrypted, but not the guideline's XML.
     const xmlCodec = new PlatformCodec({ dialect: 'gb2008', key: KEY, iv: IV, padding: 'zero', maxFrameBytes: 1 << 20, maxMeters: 10 });
-    const { encrypt } = await import('../../ingestor/platforms/cipher.ts');
-    const { encodeFrame } = await import('../../ingestor/platforms/frame.ts');
+    const { encrypt } = await import('../../core/platform/cipher.ts');
+    const { encodeFrame } = await import('../../core/platform/frame.ts');
     c.raw(encodeFrame(xmlCodec.dialect, { seq: 11, cipher: encrypt(Buffer.from('<root><common><building_id>1</building_id></common>'), { key: KEY, iv: IV, padding: 'zero' }) }));
     const m = await c.next();
     expect(m.body).toMatchObject({ type: 'error', fault: 'malformed_xml' });

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decrypt, encrypt } from '../../../../ingestor/platforms/cipher.ts';
-import { PlatformCodec } from '../../../../ingestor/platforms/codec.ts';
-import { crc16 } from '../../../../ingestor/platforms/crc16.ts';
-import { DIALECTS } from '../../../../ingestor/platforms/dialects.ts';
-import { decodeFrame, encodeFrame } from '../../../../ingestor/platforms/frame.ts';
-import { buildXml, guidelineTime, parseGuidelineTime, parseMessage, type Message } from '../../../../ingestor/platforms/messages.ts';
+import { decrypt, encrypt } from '../../../../core/platform/cipher.ts';
+import { PlatformCodec } from '../../../../core/platform/codec.ts';
+import { crc16 } from '../../../../core/platform/crc16.ts';
+import { DIALECTS } from '../../../../core/platform/dialects.ts';
+import { decodeFrame, encodeFrame } from '../../../../core/platform/frame.ts';
+import { buildXml, guidelineTime, parseGuidelineTime, parseMessage, type Message } from '../../../../core/platform/messages.ts';
 
 const capture = JSON.parse(readFileSync(new URL('../../../fixtures/platforms/renewedsender-capture.json', import.meta.url), 'utf8')) as {
   frameHex: string; keyAscii: string; ivAscii: string; expected: { length: number; crc: string; projectId: string; gatewayId: string; type: string };

@@ -34,6 +34,8 @@ export function buildHealthServer(src: HealthSources, log: Logger): FastifyInsta
       meters: src.meters().map((m) => ({
         id: m.id, bus: m.bus, online: m.online, state: m.state, last_read: m.lastReadTs,
         consecutive_errors: m.consecutiveErrors, last_error: m.lastError, reads: m.reads, errors: m.errors,
+        // Status bits the meter itself reports (CJ/T 188 ST: valve, battery).
+        ...(m.alarms?.length ? { alarms: m.alarms } : {}),
       })),
       journal: {
         records: j.records, bytes: j.bytes, first_seq: j.firstSeq, last_seq: j.lastSeq, acked_seq: j.ackedSeq,

@@ -52,6 +52,8 @@ export class SerialSimMeter {
   private readonly wire: Buffer;
   /** Set by a test to make the meter go quiet, as a dead meter on the line. */
   silent = false;
+  /** CJ/T 188 status bytes ST0 ST1 it reports (D0–D1 valve, D2 battery). */
+  status: [number, number] = [0, 0];
 
   constructor(readonly spec: SerialMeterSpec, private readonly clock: SimClock, seed: number, index: number) {
     this.protocol = spec.model.protocol;
@@ -147,7 +149,7 @@ export class SerialSimMeter {
       else parts.push(value, Buffer.from([fmt.unit]));
     }
     if (m.kind === 'heat') parts.push(bcd(Math.floor((this.clock.now() / 3_600_000) % 1e6), 3, 0));
-    parts.push(meterTime(this.clock.now()), Buffer.from([0x00, 0x00]));
+    parts.push(meterTime(this.clock.now()), Buffer.from(this.status));
     return cjt188Reply(this.meterType, this.wire, 0x81, Buffer.concat(parts));
   }
 }

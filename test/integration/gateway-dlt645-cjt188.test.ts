@@ -137,6 +137,13 @@ describe('DL/T 645-2007 and CJ/T 188 meters on the bus scheduler', () => {
     expectMatches(h, sim, '00000040314132');
     expect(h.values).toMatchObject({ heat_energy_kwh: 20, volume_m3: 10.34, supply_temp_c: 55, return_temp_c: 45, flow_m3h: 0.8 });
     expect(h.values.heat_power_kw).toBeCloseTo(0.8 * 10 * 1.163, 2);
+    expect(poller.meters().find((m) => m.id === 'w')!.alarms).toBeUndefined();
+    // ST0 = 05H: valve closed (D0–D1 = 01) and battery low (D2): reported as the meter's alarms.
+    sim.meter('00000000012345').status = [0x05, 0x00];
+    await waitFor(() => (poller.meters().find((m) => m.id === 'w')!.alarms?.length ?? 0) > 0);
+    expect(poller.meters().find((m) => m.id === 'w')!.alarms).toEqual(['valve_closed', 'battery_low']);
+    sim.meter('00000000012345').status = [0x00, 0x00];
+    await waitFor(() => poller.meters().find((m) => m.id === 'w')!.alarms?.length === 0);
   }, 40_000);
 
   it('refuses configs that cannot work, naming the field', () => {

@@ -115,7 +115,7 @@ export class IngestPipeline {
     const lines = accepted.map((a) => readingLine(a.reading, a.meter));
     let stored = accepted.length;
     try {
-      await this.writer.write(lines);
+      await this.writer.write(lines, { bounded: true });
     } catch (err) {
       if (err instanceof WriterFullError || err instanceof WriterClosedError) {
         // Not stored and not refused: no ack, so the gateway keeps the batch and sends it again.

@@ -15,6 +15,8 @@ interface Pending {
   dependants: Pending[];
   /** Own lines written (or none to write). */
   written: boolean;
+  /** Taken off the queue into a write request: its lines can no longer change. */
+  inFlight: boolean;
   settled: boolean;
   failed: Error | null;
   resolve: () => void;
@@ -82,8 +84,8 @@ export class PointWriter {
   private queue: Pending[] = [];
   private queuedPoints = 0;
   private queuedBytes = 0;
-  /** Identity → the write that carries it, for every point queued or being written. */
-  private readonly byIdentity = new Map<string, Pending>();
+  /** Identity → the write that carries it and the line's index there, for every point queued or being written. */
+  private readonly byIdentity = new Map<string, { p: Pending; i: number }>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
@@ -94,34 +96,55 @@ export class PointWriter {
     private readonly opts: { maxPoints: number; flushMs: number; log: Logger; maxBytes?: number },
   ) {}
 
-  write(lines: string[]): Promise<void> {
+  /**
+   * Queues lines; resolves once InfluxDB holds them. A line whose point is already queued
+   * replaces the queued one (the later write wins, as in InfluxDB) and is not queued again; one
+   * identical to a point being written waits for that write. `bounded` writes (gateway batches)
+   * are refused with WriterFullError past maxBytes; others (derived usage) are always queued.
+   */
+  write(lines: string[], opts: { bounded?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new WriterClosedError());
     return new Promise((resolve, reject) => {
-      const p: Pending = { lines: [], bytes: 0, waitsFor: new Set(), dependants: [], written: false, settled: false, failed: null, resolve, reject };
-      const keys: string[] = [];
+      const p: Pending = { lines: [], bytes: 0, waitsFor: new Set(), dependants: [], written: false, inFlight: false, settled: false, failed: null, resolve, reject };
+      const own: [string, number][] = [];
+      const replacements: { h: { p: Pending; i: number }; line: string }[] = [];
+      const mine = new Map<string, number>();
       for (const line of lines) {
         const key = pointIdentity(line);
-        const holder = this.byIdentity.get(key);
-        if (holder && holder !== p) {
-          if (!p.waitsFor.has(holder)) {
-            p.waitsFor.add(holder);
-            holder.dependants.push(p);
-          }
+        const at = mine.get(key);
+        if (at !== undefined) {
+          p.bytes += line.length - p.lines[at]!.length;
+          p.lines[at] = line;
+          continue;
+        }
+        const h = this.byIdentity.get(key);
+        if (h && (!h.p.inFlight || h.p.lines[h.i] === line)) {
+          if (!h.p.inFlight && h.p.lines[h.i] !== line) replacements.push({ h, line });
+          p.waitsFor.add(h.p);
           this.stats.duplicatesSkipped++;
           continue;
         }
-        keys.push(key);
+        mine.set(key, p.lines.length);
+        own.push([key, p.lines.length]);
         p.lines.push(line);
         p.bytes += line.length + 1;
       }
-      const max = this.opts.maxBytes ?? Infinity;
+      const max = opts.bounded ? (this.opts.maxBytes ?? Infinity) : Infinity;
       if (p.bytes > 0 && this.queuedBytes + p.bytes > max && this.queuedBytes > 0) {
-        for (const h of p.waitsFor) h.dependants.splice(h.dependants.indexOf(p), 1);
         this.stats.refusedFull++;
         reject(new WriterFullError(this.queuedBytes, max));
         return;
       }
-      for (const k of keys) this.byIdentity.set(k, p);
+      // Accepted: newer values take the place of the queued ones, and this write waits for theirs.
+      for (const { h, line } of replacements) {
+        const grew = line.length - h.p.lines[h.i]!.length;
+        h.p.bytes += grew;
+        this.queuedBytes += grew;
+        h.p.lines[h.i] = line;
+      }
+      this.stats.pendingBytes = this.queuedBytes;
+      for (const h of p.waitsFor) h.dependants.push(p);
+      for (const [k, i] of own) this.byIdentity.set(k, { p, i });
       if (p.lines.length === 0) {
         p.written = true;
         this.settle(p);
@@ -159,7 +182,7 @@ export class PointWriter {
     for (const p of group) {
       for (const line of p.lines) {
         const key = pointIdentity(line);
-        if (this.byIdentity.get(key) === p) this.byIdentity.delete(key);
+        if (this.byIdentity.get(key)?.p === p) this.byIdentity.delete(key);
       }
       p.written = true;
       p.failed = err;
@@ -184,6 +207,7 @@ export class PointWriter {
       let points = 0;
       while (this.queue.length > 0 && (group.length === 0 || points + this.queue[0]!.lines.length <= this.opts.maxPoints)) {
         const p = this.queue.shift()!;
+        p.inFlight = true;
         group.push(p);
         points += p.lines.length;
       }

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  MbusError, decodeResponse, parseHex, scaled, type DataRecord, type Quantity, type Telegram,
+  MbusError, decodeResponse, parseHex, scaled, type DataRecord, type Telegram,
 } from '../../../../../gateway/protocols/mbus/index.ts';
+import { xmlPhysical } from '../../../../support/libmbus-units.ts';
 
 /**
  * The oracle: libmbus's published test frames (test/fixtures/mbus, BSD licence, see README there),
@@ -43,31 +44,6 @@ function parseXml(text: string): Xml {
     return rec;
   });
   return { slave, records };
-}
-
-// libmbus's unit strings: "<Quantity> (<prefix> <unit>)", e.g. "Volume (1e-2  m^3)", "Energy (0.1 MWh)".
-const XML_QUANTITY: Record<string, Quantity> = {
-  'Energy': 'energy', 'Volume': 'volume', 'Volume flow': 'volume_flow', 'Power': 'power',
-  'Flow temperature': 'flow_temperature', 'Return temperature': 'return_temperature', 'Temperature Difference': 'temperature_difference',
-};
-const XML_UNIT: [string, string][] = [['m^3/h', 'm³/h'], ['m^3', 'm³'], ['deg C', '°C'], ['Wh', 'Wh'], ['W', 'W'], ['J', 'J']];
-const PREFIX: Record<string, number> = { m: 1e-3, my: 1e-6, k: 1e3, M: 1e6, G: 1e9 };
-
-function xmlPhysical(unit: string): { quantity: Quantity; unit: string; factor: number } | undefined {
-  const m = unit.match(/^(Energy|Volume flow|Volume|Power|Flow temperature|Return temperature|Temperature Difference) \((.*)\)$/);
-  if (!m) return undefined;
-  const inner = m[2]!;
-  const base = XML_UNIT.find(([u]) => inner.endsWith(u));
-  if (!base) throw new Error(`unknown libmbus unit in "${unit}"`);
-  let factor = 1;
-  for (const tok of inner.slice(0, inner.length - base[0].length).trim().split(/\s+/).filter(Boolean)) {
-    const f = PREFIX[tok] ?? Number(tok);
-    if (!Number.isFinite(f)) throw new Error(`unknown prefix "${tok}" in "${unit}"`);
-    factor *= f;
-  }
-  const quantity = XML_QUANTITY[m[1]!]!;
-  // libmbus writes a temperature difference in "deg C"; EN 13757-3 (and this decoder) say K.
-  return { quantity, unit: quantity === 'temperature_difference' ? 'K' : base[1], factor };
 }
 
 const FUNCTION: Record<string, DataRecord['function']> = {

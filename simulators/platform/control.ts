@@ -9,7 +9,7 @@ export interface PlatformControl {
 
 /**
  * Test control of a running platform simulator: GET /status, POST /down[?for_s=N], POST /up,
- * POST /drop. No bodies are read, so nothing an outside party sends is buffered.
+ * POST /drop, POST /lose-acks?n=N. No bodies are read, so nothing an outside party sends is buffered.
  */
 export async function serveControl(sim: PlatformSimulator, host: string, port: number): Promise<PlatformControl> {
   let upTimer: NodeJS.Timeout | undefined;
@@ -37,6 +37,12 @@ export async function serveControl(sim: PlatformSimulator, host: string, port: n
         clearTimeout(upTimer);
         await sim.up();
         return send(200, { listening: true });
+      }
+      if (req.method === 'POST' && url.pathname === '/lose-acks') {
+        const n = Number(url.searchParams.get('n') ?? '1');
+        if (!Number.isInteger(n) || n < 0 || n > 10_000) return send(400, { error: 'ERR_BAD_REQUEST', message: 'n: expected an integer 0–10000' });
+        sim.loseAcks = n;
+        return send(200, { lose_acks: n });
       }
       if (req.method === 'POST' && url.pathname === '/drop') {
         sim.drop();

@@ -76,6 +76,8 @@ export class PlatformSimulator {
   private readonly keys = new Set<string>();
   private readonly stored: StoredPeriod[] = [];
   private boundPort = 0;
+  /** Acknowledgements to lose: the period is stored, then the connection closes instead of the ack (for tests). */
+  loseAcks = 0;
   readonly counters: SimCounters = { connections: 0, authenticated: 0, authFailures: 0, heartbeats: 0, accepted: 0, duplicates: 0, refused: {} };
 
   constructor(private readonly o: PlatformSimOptions) {
@@ -229,6 +231,10 @@ export class PlatformSimulator {
           this.keys.add(k);
           this.stored.push(p);
           this.counters.accepted++;
+        }
+        if (this.loseAcks > 0) {
+          this.loseAcks--;
+          return c.close();
         }
         return c.reply({ type: b.type === 'report' ? 'report_ack' : 'continuous_ack', sequence: b.sequence, ack: 'pass' });
       }

@@ -11,7 +11,7 @@ import { tempDir, uniqueDb, waitFor } from '../support/harness.ts';
 // Readings and 15-minute usage written by hand into a real influxd, so every figure the platform
 // must receive is known exactly: counters at each period's end, the main meter's total, the
 // lighting and AC sub-meters as 01A00 and 01B00, water as 02000. The backlog goes out no faster
-// than continuousPerMinute allows.
+// than continuousPerMinute allows; a lost acknowledgement means a resend the platform keeps once.
 const H = 3_600_000;
 const Q = 15 * 60_000;
 const T0 = Date.UTC(2024, 5, 1, 16, 0, 0); // 2024-06-02 00:00 at +08:00
@@ -34,12 +34,12 @@ describe('what a platform receives for hand-written data', () => {
     const influx = new InfluxClient({ url: inject('influxUrl'), database: uniqueDb(), maxPointsPerWrite: 5000, flushMs: 0 });
     await influx.createDatabase();
     const lines: string[] = [];
-    for (let q = 0; q <= 12; q++) {
+    for (let q = 0; q <= 16; q++) {
       const t = T0 + q * Q;
       for (const m of METERS) {
         const tags = `site=demo,building=hall,gateway=gw-1,meter=${m.id},kind=${m.kind},zone=administrative,end_use=${m.end_use}`;
         lines.push(`reading,${tags} ${FIELD[m.kind]}=${START[m.id] + q * m.perQ} ${t}`);
-        if (q < 12) lines.push(`usage,${tags},role=${'role' in m ? m.role : 'sub'} value=${m.perQ} ${t}`);
+        if (q < 16) lines.push(`usage,${tags},role=${'role' in m ? m.role : 'sub'} value=${m.perQ} ${t}`);
       }
     }
     await influx.write(lines);
@@ -55,12 +55,19 @@ describe('what a platform receives for hand-written data', () => {
       periodMin: 60, from: new Date(T0).toISOString(), settleS: 0, continuousPerMinute: 120,
       buildings: [{ site: 'demo', building: 'hall', buildingId: '440100A001', gatewayId: '07' }],
     }]);
-    service = new PlatformService([cfg!], { influx, directory, dataDir: tmp.dir, utcOffsetHours: 8, now: () => T0 + 3 * H + 5 * 60_000, log: pino({ level: 'silent' }) });
+    service = new PlatformService([cfg!], { influx, directory, dataDir: tmp.dir, utcOffsetHours: 8, now: () => T0 + 4 * H + 5 * 60_000, log: pino({ level: 'silent' }) });
+    // The first acknowledgement is lost: stored at the platform, the connection gone before the ack.
+    sim.loseAcks = 1;
     service.start();
-    await waitFor(() => (sim.periods().length === 3 ? true : undefined), { timeoutMs: 20_000, what: 'three periods' });
+    await waitFor(() => (sim.periods().length === 4 && service.status()[0]!.buildings[0]!.backlog === 0 ? true : undefined), { timeoutMs: 20_000, what: 'four periods' });
+    // Sent again after the reconnect, acknowledged, kept once.
+    expect(sim.counters.duplicates).toBe(1);
+    expect(service.status()[0]!.counters.connects).toBe(2);
 
     const got = sim.periods();
-    expect(got.map((p) => [p.time, p.operation])).toEqual([['20240602010000', 'continuous'], ['20240602020000', 'continuous'], ['20240602030000', 'report']]);
+    expect(got.map((p) => [p.time, p.operation])).toEqual([
+      ['20240602010000', 'continuous'], ['20240602020000', 'continuous'], ['20240602030000', 'continuous'], ['20240602040000', 'report'],
+    ]);
     got.forEach((p, i) => {
       const q = 4 * (i + 1);
       expect(p.building).toBe('440100A001');
@@ -74,8 +81,15 @@ describe('what a platform receives for hand-written data', () => {
       ]);
       expect(Object.fromEntries(p.items.map((it) => [it.coding, it.value]))).toEqual({ '01000': 40, '01A00': 12, '01B00': 26, '02000': 1 });
     });
-    // 120 a minute: the two continuous periods at least half a second apart.
-    expect(got[1]!.receivedAt - got[0]!.receivedAt).toBeGreaterThanOrEqual(450);
-    expect(service.status()[0]!.buildings[0]!.backlog).toBe(0);
+    // 120 a minute: continuous periods at least half a second apart (the first two are also apart by the reconnect).
+    expect(got[2]!.receivedAt - got[1]!.receivedAt).toBeGreaterThanOrEqual(450);
+
+    // Connections dropped by the platform: the collector reconnects and authenticates again.
+    sim.drop();
+    await waitFor(() => {
+      const b = service.status()[0]!.buildings[0]!;
+      return b.counters.connects === 3 && b.authenticated ? true : undefined;
+    }, { timeoutMs: 10_000, what: 'the reconnect' });
+    expect(sim.counters.authenticated).toBe(3);
   });
 });

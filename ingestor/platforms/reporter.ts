@@ -241,7 +241,8 @@ export class BuildingReporter {
     else if (b.type === 'report_ack' || b.type === 'continuous_ack') key = `ack:${b.sequence}`;
     else if (b.type === 'error') {
       // The platform refused what we sent last: fail whatever waits, the session starts over.
-      const err = new ProtocolError('unexpected', `the platform answered error ${b.fault}: ${b.message}`);
+      // Whatever the platform says is cut to a line: it ends up in the API and the log.
+      const err = new ProtocolError('unexpected', `the platform answered error ${b.fault.slice(0, 40)}: ${b.message.slice(0, 200)}`);
       for (const [k, w] of this.waiters) { clearTimeout(w.timer); this.waiters.delete(k); w.reject(err); }
       return;
     } else throw new ProtocolError('unexpected', `a platform does not send "${b.type}"`);
@@ -317,7 +318,7 @@ export class BuildingReporter {
     if (ack.body.ack !== 'pass') {
       this.status.counters.refused++;
       state.save();
-      throw new ProtocolError('unexpected', `the platform refused period ${body.time}: ${ack.body.reason ?? 'no reason given'}`);
+      throw new ProtocolError('unexpected', `the platform refused period ${body.time}: ${ack.body.reason?.slice(0, 200) ?? 'no reason given'}`);
     }
     state.state.next[this.key] = end;
     state.state.acked[this.key] = start;

@@ -17,9 +17,9 @@ const command: Command = {
   summary: ['Reference energy-monitoring platform (2008 data-transmission guideline) for tests', '能耗监测平台参考实现（数据传输技术导则 2008），用于测试'],
   usage: '--port N --secret S --key HEX --iv HEX [--host 127.0.0.1] [--dialect gb2008|renewable] [--padding zero|ascii0|pkcs7] [--store FILE.jsonl] [--utc-offset 8] [--control HOST:PORT]\n\n' +
     t('KEY and IV are 32 hex digits or 16 ASCII characters. --store appends every accepted period as a JSON line; ' +
-      '--control serves GET /status, POST /down[?for_s=N], POST /up, POST /drop, POST /lose-acks?n=N (docs/platforms.md).',
+      '--control serves GET /status, POST /down[?for_s=N], POST /up, POST /drop, POST /lose-acks?n=N, POST /refuse?n=N (docs/platforms.md).',
     'KEY 与 IV 为 32 位十六进制或 16 个 ASCII 字符。--store 将每个已接收的时段追加为一行 JSON；' +
-      '--control 提供 GET /status、POST /down[?for_s=N]、POST /up、POST /drop、POST /lose-acks?n=N（见 docs/platforms.md）。'),
+      '--control 提供 GET /status、POST /down[?for_s=N]、POST /up、POST /drop、POST /lose-acks?n=N、POST /refuse?n=N（见 docs/platforms.md）。'),
   async run(argv) {
     const { values: f } = parseFlags(argv, {
       port: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' }, secret: { type: 'string' }, key: { type: 'string' }, iv: { type: 'string' },

@@ -9,7 +9,7 @@ export interface PlatformControl {
 
 /**
  * Test control of a running platform simulator: GET /status, POST /down[?for_s=N], POST /up,
- * POST /drop, POST /lose-acks?n=N. No bodies are read, so nothing an outside party sends is buffered.
+ * POST /drop, POST /lose-acks?n=N, POST /refuse?n=N. No bodies are read, so nothing an outside party sends is buffered.
  */
 export async function serveControl(sim: PlatformSimulator, host: string, port: number): Promise<PlatformControl> {
   let upTimer: NodeJS.Timeout | undefined;
@@ -38,11 +38,12 @@ export async function serveControl(sim: PlatformSimulator, host: string, port: n
         await sim.up();
         return send(200, { listening: true });
       }
-      if (req.method === 'POST' && url.pathname === '/lose-acks') {
+      if (req.method === 'POST' && (url.pathname === '/lose-acks' || url.pathname === '/refuse')) {
         const n = Number(url.searchParams.get('n') ?? '1');
         if (!Number.isInteger(n) || n < 0 || n > 10_000) return send(400, { error: 'ERR_BAD_REQUEST', message: 'n: expected an integer 0–10000' });
-        sim.loseAcks = n;
-        return send(200, { lose_acks: n });
+        if (url.pathname === '/refuse') sim.refuseAcks = n;
+        else sim.loseAcks = n;
+        return send(200, { [url.pathname.slice(1)]: n });
       }
       if (req.method === 'POST' && url.pathname === '/drop') {
         sim.drop();

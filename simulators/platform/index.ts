@@ -78,6 +78,8 @@ export class PlatformSimulator {
   private boundPort = 0;
   /** Acknowledgements to lose: the period is stored, then the connection closes instead of the ack (for tests). */
   loseAcks = 0;
+  /** Periods to refuse: answered with ack fail and not stored (for tests). */
+  refuseAcks = 0;
   readonly counters: SimCounters = { connections: 0, authenticated: 0, authFailures: 0, heartbeats: 0, accepted: 0, duplicates: 0, refused: {} };
 
   constructor(private readonly o: PlatformSimOptions) {
@@ -222,6 +224,11 @@ export class PlatformSimulator {
           ts = parseGuidelineTime(b.time, offsetMin);
         } catch (err) {
           return this.refuse('malformed_xml', c, (err as Error).message);
+        }
+        if (this.refuseAcks > 0) {
+          this.refuseAcks--;
+          this.counters.refused.refused_by_command = (this.counters.refused.refused_by_command ?? 0) + 1;
+          return c.reply({ type: b.type === 'report' ? 'report_ack' : 'continuous_ack', sequence: b.sequence, ack: 'fail', reason: 'refused on command' });
         }
         const p: StoredPeriod = { building: m.building, gateway: m.gateway, time: b.time, ts, operation: b.type, sequence: b.sequence, meters: b.meters, items: b.items, receivedAt: now };
         const k = PlatformSimulator.key(p);

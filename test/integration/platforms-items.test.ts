@@ -56,13 +56,18 @@ describe('what a platform receives for hand-written data', () => {
       buildings: [{ site: 'demo', building: 'hall', buildingId: '440100A001', gatewayId: '07' }],
     }]);
     service = new PlatformService([cfg!], { influx, directory, dataDir: tmp.dir, utcOffsetHours: 8, now: () => T0 + 4 * H + 5 * 60_000, log: pino({ level: 'silent' }) });
-    // The first acknowledgement is lost: stored at the platform, the connection gone before the ack.
+    // The first period is refused once (ack fail), then its acknowledgement is lost (stored, the
+    // connection gone before the ack): it is sent three times and kept once.
+    sim.refuseAcks = 1;
     sim.loseAcks = 1;
     service.start();
     await waitFor(() => (sim.periods().length === 4 && service.status()[0]!.buildings[0]!.backlog === 0 ? true : undefined), { timeoutMs: 20_000, what: 'four periods' });
-    // Sent again after the reconnect, acknowledged, kept once.
+    const st = service.status()[0]!;
     expect(sim.counters.duplicates).toBe(1);
-    expect(service.status()[0]!.counters.connects).toBe(2);
+    expect(st.counters).toMatchObject({ connects: 3, refused: 1, sent: 6, acked: 4 });
+    // The last error is the lost acknowledgement's closed connection.
+    expect(st.buildings[0]!.lastError).toBe('the platform closed the connection');
+    expect(sim.counters.refused).toMatchObject({ refused_by_command: 1 });
 
     const got = sim.periods();
     expect(got.map((p) => [p.time, p.operation])).toEqual([
@@ -88,8 +93,8 @@ describe('what a platform receives for hand-written data', () => {
     sim.drop();
     await waitFor(() => {
       const b = service.status()[0]!.buildings[0]!;
-      return b.counters.connects === 3 && b.authenticated ? true : undefined;
+      return b.counters.connects === 4 && b.authenticated ? true : undefined;
     }, { timeoutMs: 10_000, what: 'the reconnect' });
-    expect(sim.counters.authenticated).toBe(3);
+    expect(sim.counters.authenticated).toBe(4);
   });
 });

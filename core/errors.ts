@@ -9,6 +9,7 @@ export const ERRORS = {
   ERR_NOT_FOUND: { status: 404, message: 'not found' },
   ERR_CONFLICT: { status: 409, message: 'the request conflicts with the current state' },
   ERR_STORE_UNAVAILABLE: { status: 503, message: 'the time-series store is unavailable' },
+  ERR_BUSY: { status: 503, message: 'too many requests of this kind are open; retry later' },
   ERR_INTERNAL: { status: 500, message: 'internal error' },
 } as const;
 export type ErrorCode = keyof typeof ERRORS;

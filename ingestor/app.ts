@@ -137,7 +137,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   });
   const ctx: ApiContext = {
     influx, writer, directory, quarantine, pipeline, live, bus, token: config.http.token, now,
-    metrics: () => renderMetrics({ pipeline, writer, quarantine, directory, broker: broker?.counters ?? null, now: now() }) + usageMetrics(usage) + (platforms?.metrics() ?? ''),
+    metrics: () => renderMetrics({ pipeline, writer, quarantine, directory, live, broker: broker?.counters ?? null, now: now() }) + usageMetrics(usage) + (platforms?.metrics() ?? ''),
     usage: () => usage.health(),
   };
   await http.register(healthRoutes(ctx));

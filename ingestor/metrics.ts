@@ -3,9 +3,10 @@ import type { IngestPipeline } from './ingest/pipeline.ts';
 import type { Quarantine } from './ingest/quarantine.ts';
 import type { PointWriter } from './store/writer.ts';
 import type { BrokerCounters } from './broker/embedded.ts';
+import type { LiveHub } from './live/hub.ts';
 
 /** Prometheus text exposition (format 0.0.4). */
-export function renderMetrics(parts: { pipeline: IngestPipeline; writer: PointWriter; quarantine: Quarantine; directory: Directory; broker: BrokerCounters | null; now: number }): string {
+export function renderMetrics(parts: { pipeline: IngestPipeline; writer: PointWriter; quarantine: Quarantine; directory: Directory; broker: BrokerCounters | null; now: number; live?: LiveHub }): string {
   const out: string[] = [];
   const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [Record<string, string>, number][]) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -30,6 +31,8 @@ export function renderMetrics(parts: { pipeline: IngestPipeline; writer: PointWr
   metric('zm_quarantine_stored_entries', 'gauge', 'Quarantine entries on disk (bounded by quarantine.maxEntries).', [[{}, q.entries]]);
   metric('zm_quarantine_stored_bytes', 'gauge', 'Quarantine bytes on disk (bounded by quarantine.maxBytes).', [[{}, q.bytes]]);
   metric('zm_quarantine_suppressed_total', 'counter', 'Quarantine entries counted but not stored: their gateway was over its per-minute share.', [[{}, q.suppressed]]);
+  metric('zm_live_streams', 'gauge', 'Open live streams (server-sent events).', [[{}, parts.live?.subscribers() ?? 0]]);
+  metric('zm_live_slow_streams_closed_total', 'counter', 'Live streams closed because their reader fell more than 1 MiB behind.', [[{}, parts.live?.droppedSlow ?? 0]]);
   metric('zm_meter_claims_refused_total', 'counter', 'Meters a manifest claimed that another gateway owns.', [[{}, c.refusedClaims]]);
   metric('zm_gateway_online', 'gauge', 'Gateway reports itself online.', parts.directory.allGateways().map((g) => [{ site: g.site, gateway: g.gateway }, g.status?.state === 'online' ? 1 : 0]));
   metric('zm_gateway_lag_seconds', 'gauge', 'Age of the newest reading of the last batch when it arrived.', parts.directory.allGateways().filter((g) => g.lagMs !== null).map((g) => [{ site: g.site, gateway: g.gateway }, g.lagMs! / 1000]));

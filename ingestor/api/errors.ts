@@ -11,8 +11,11 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(400).send({ code: 'ERR_BAD_REQUEST', message: formatIssues(err.issues) });
     }
     if (err instanceof ZmError) {
-      if (err.status >= 500) req.log.error({ err }, 'request failed');
-      return reply.status(err.status).send({ code: err.code, message: err.status >= 500 && err.code !== 'ERR_STORE_UNAVAILABLE' ? 'internal error' : err.message });
+      // 503s say "retry later" about a state the client should know of; other 5xx are faults.
+      const transient = err.code === 'ERR_STORE_UNAVAILABLE' || err.code === 'ERR_BUSY';
+      if (transient) reply.header('Retry-After', '5');
+      else if (err.status >= 500) req.log.error({ err }, 'request failed');
+      return reply.status(err.status).send({ code: err.code, message: err.status >= 500 && !transient ? 'internal error' : err.message });
     }
     // InfluxDB unreachable or failing is the store being unavailable, not a fault of the request
     // or of the ingestor: 503, so clients and probes retry rather than report a bug.

@@ -15,6 +15,8 @@ type Listener = (readings: LiveReading[]) => void;
 export class LiveHub {
   private readonly last = new Map<string, LiveReading>();
   private readonly listeners = new Set<Listener>();
+  /** Live streams closed because their reader fell behind by more than the buffer bound. */
+  droppedSlow = 0;
 
   publish(stored: StoredReading[]): void {
     const fresh: LiveReading[] = [];
@@ -36,6 +38,10 @@ export class LiveHub {
 
   all(site?: string): LiveReading[] {
     return [...this.last.values()].filter((r) => !site || r.site === site);
+  }
+
+  subscribers(): number {
+    return this.listeners.size;
   }
 
   subscribe(listener: Listener): () => void {

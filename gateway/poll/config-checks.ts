@@ -3,6 +3,8 @@ import type { GatewayConfig } from '../config.ts';
 import { REGISTER_WIDTH } from '../models/index.ts';
 import { bitsPerChar, wireFigures } from './planner.ts';
 import { meterModel, meterRequests } from './meter-plan.ts';
+import { serialReadMs } from '../protocols/line-time.ts';
+import { SERIAL_PROTOCOLS, findProtocolModel } from '../protocols/registry.ts';
 
 export interface ConfigFinding {
   level: 'error' | 'warning';
@@ -69,6 +71,12 @@ export function checkGatewayConfig(cfg: GatewayConfig): ConfigFinding[] {
     const line = { baud: b.baud, bitsPerChar: bitsPerChar(b) };
     let load = 0;
     for (const m of meters) {
+      // DL/T 645 / CJ/T 188: one transaction per identifier (or one 901FH read), at 2400 baud by default.
+      if (m.protocol === 'dlt645' || m.protocol === 'cjt188') {
+        const model = findProtocolModel(m.protocol, m.model);
+        if (model) load += (serialReadMs(model, m.preamble ?? SERIAL_PROTOCOLS[m.protocol].preamble, line) + b.interFrameDelayMs) / m.intervalMs;
+        continue;
+      }
       try {
         const requests = meterRequests(m);
         load += (wireFigures(requests, line).lineTimeWithSilenceMs + requests.length * b.interFrameDelayMs) / m.intervalMs;

@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Manifest, ManifestMeter, Replacement, Status } from '../../core/index.ts';
+import { ZmError, type Manifest, type ManifestMeter, type Replacement, type Status } from '../../core/index.ts';
 
 export interface KnownMeter extends ManifestMeter {
   site: string;
@@ -69,7 +69,7 @@ export class Directory {
   /** `pinned`: site/meter → gateway, from the ingestor config; these owners cannot be re-homed by API. */
   constructor(dataDir: string, private readonly log: Logger, pinned: ReadonlyMap<string, string> = new Map(), private readonly now: () => number = Date.now) {
     this.file = path.join(dataDir, 'manifests.json');
-    mkdirSync(dataDir, { recursive: true });
+    makeDataDir(dataDir);
     try {
       const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Persisted;
       for (const [k, g] of Object.entries(saved.owners ?? {})) this.owners.set(k, g);
@@ -214,4 +214,30 @@ export class Directory {
   allManifests(): Manifest[] {
     return [...this.manifests.values()];
   }
+}
+
+/**
+ * Creates the data folder one level at a time, as a config error naming `dataDir` when it cannot
+ * be. Node 20's recursive mkdirSync never returns for a path under /proc, and this is the first
+ * part of the ingestor to touch the folder.
+ */
+export function makeDataDir(dir: string): void {
+  const make = (d: string, depth: number): void => {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return;
+      const parent = path.dirname(d);
+      if (code !== 'ENOENT' || parent === d || depth > 64) throw err;
+      make(parent, depth + 1);
+      mkdirSync(d);
+    }
+  };
+  try {
+    make(path.resolve(dir), 0);
+  } catch (err) {
+    throw new ZmError('ERR_CONFIG_INVALID', `dataDir: ${dir} cannot be created (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+  }
+  if (!statSync(dir).isDirectory()) throw new ZmError('ERR_CONFIG_INVALID', `dataDir: ${dir} is a file, not a folder`);
 }

@@ -67,6 +67,14 @@ describe('start-up errors name their config field', () => {
     }, 40_000);
   }
 
+  it('ingestor run: a data folder that cannot exist names dataDir, exit 1 (no hang)', async () => {
+    const cfg = path.join(tmp.dir, 'ingestor-proc.json');
+    writeFileSync(cfg, JSON.stringify({ dataDir: '/proc/x/zm', influx: { url: `http://127.0.0.1:${await freePort()}` } }));
+    const r = await run(['ingestor', 'run', '-c', cfg], { ZM_HTTP_PORT: String(await freePort()), ZM_MQTT_PORT: String(await freePort()), INFLUX_URL: `http://127.0.0.1:${await freePort()}` });
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/dataDir: \/proc\/x\/zm cannot be created \(ENOENT\)/);
+  }, 40_000);
+
   it('ingestor run: an HTTP port in use names http.port, exit 1', async () => {
     const cfg = path.join(tmp.dir, 'ingestor.json');
     writeFileSync(cfg, JSON.stringify({ dataDir: path.join(tmp.dir, 'ing'), influx: { url: `http://127.0.0.1:${await freePort()}` } }));

@@ -9,8 +9,20 @@ export interface CodecSettings {
   iv: Buffer;
   /** Overrides the dialect's default padding. */
   padding?: Padding;
+  /** A vendor's variant of the dialect's framing, as configuration (`framing:`). */
+  framing?: FramingOverrides;
   maxFrameBytes: number;
   maxMeters: number;
+}
+
+/** The framing facts a vendor may change, each replacing the named dialect's. */
+export interface FramingOverrides {
+  /** 8 hex digits. */
+  head?: string;
+  tail?: string;
+  crcScope?: 'payload' | 'frame';
+  crcEndian?: 'le' | 'be';
+  idElement?: 'building_id' | 'project_id';
 }
 
 /** Message ⇄ frame bytes for one platform: XML, AES-128-CBC, framing and CRC of its dialect. */
@@ -19,7 +31,15 @@ export class PlatformCodec {
   readonly padding: Padding;
 
   constructor(private readonly s: CodecSettings) {
-    this.dialect = DIALECTS[s.dialect];
+    const f = s.framing ?? {};
+    const base = DIALECTS[s.dialect];
+    this.dialect = {
+      ...base,
+      ...(f.head ? { head: Buffer.from(f.head, 'hex') } : {}),
+      ...(f.tail ? { tail: Buffer.from(f.tail, 'hex') } : {}),
+      crc: { scope: f.crcScope ?? base.crc.scope, endian: f.crcEndian ?? base.crc.endian },
+      ...(f.idElement ? { idElement: f.idElement } : {}),
+    };
     this.padding = s.padding ?? this.dialect.padding;
   }
 

@@ -28,6 +28,14 @@ export const PlatformSchema = z.object({
   iv: KeyText,
   /** Overrides the dialect's padding. */
   padding: z.enum(PADDINGS).optional(),
+  /** A vendor's variant of the dialect's framing; each key replaces the dialect's (docs/platforms.md). */
+  framing: z.object({
+    head: z.string().regex(/^[0-9a-fA-F]{8}$/, 'expected 8 hex digits, e.g. 55aa55aa').optional(),
+    tail: z.string().regex(/^[0-9a-fA-F]{8}$/, 'expected 8 hex digits, e.g. 68681616').optional(),
+    crcScope: z.enum(['payload', 'frame']).optional(),
+    crcEndian: z.enum(['le', 'be']).optional(),
+    idElement: z.enum(['building_id', 'project_id']).optional(),
+  }).strict().optional(),
   /** Overrides the dialect's `<function error>` code for a value that could not be read. */
   errorMissing: z.string().regex(/^\d{1,5}$/, 'expected a numeric error code').optional(),
   /** Shared secret of the MD5 challenge: md5(sequence + secret). */
@@ -58,6 +66,9 @@ export const PlatformSchema = z.object({
       ctx.addIssue({ code: 'custom', path: ['buildings', i, 'buildingId'], message: `"${b.buildingId}" is not a gb2008 building code (6-digit area code, a category letter A–Z, 3 digits, e.g. 330100A088)` });
     }
   });
+  if (p.framing?.head && p.framing.tail && p.framing.head.toLowerCase() === p.framing.tail.toLowerCase()) {
+    ctx.addIssue({ code: 'custom', path: ['framing', 'tail'], message: 'head and tail must differ, or frames cannot be found in the stream' });
+  }
   if (p.retry.maxMs < p.retry.minMs) ctx.addIssue({ code: 'custom', path: ['retry', 'maxMs'], message: 'must be at least retry.minMs' });
 });
 export type PlatformConfig = z.infer<typeof PlatformSchema>;

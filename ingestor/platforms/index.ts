@@ -49,7 +49,7 @@ export class PlatformService {
     const meters = (site: string, building: string) => deps.directory.allMeters().filter((m) => m.site === site && m.building === building);
     this.platforms = configs.map((cfg) => {
       const shared = {
-        codec: new PlatformCodec({ dialect: cfg.dialect, key: parseKey(cfg.key)!, iv: parseKey(cfg.iv)!, padding: cfg.padding, maxFrameBytes: cfg.maxFrameBytes, maxMeters: cfg.maxMeters }),
+        codec: new PlatformCodec({ dialect: cfg.dialect, key: parseKey(cfg.key)!, iv: parseKey(cfg.iv)!, padding: cfg.padding, framing: cfg.framing, maxFrameBytes: cfg.maxFrameBytes, maxMeters: cfg.maxMeters }),
         periods: new Periods(cfg.periodMin, deps.utcOffsetHours),
         state: new StateFile(deps.dataDir, cfg.id),
         rate: { lastContinuousAt: 0 },

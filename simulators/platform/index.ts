@@ -2,7 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Padding } from '../../core/platform/cipher.ts';
-import { PlatformCodec } from '../../core/platform/codec.ts';
+import { PlatformCodec, type FramingOverrides } from '../../core/platform/codec.ts';
 import type { DialectName } from '../../core/platform/dialects.ts';
 import { ProtocolError, type ProtocolFault } from '../../core/platform/errors.ts';
 import { guidelineTime, parseGuidelineTime, type Body, type ItemValue, type Message, type MeterValues } from '../../core/platform/messages.ts';
@@ -15,6 +15,7 @@ export interface PlatformSimOptions {
   iv: Buffer;
   dialect?: DialectName;
   padding?: Padding;
+  framing?: FramingOverrides;
   /** Every accepted period is appended here as one JSON line; existing lines count as already stored. */
   store?: string;
   /** Hours the platform's clock is ahead of UTC (its `<time>` answers and how it reads `<time>`). */
@@ -84,7 +85,7 @@ export class PlatformSimulator {
 
   constructor(private readonly o: PlatformSimOptions) {
     this.codec = new PlatformCodec({
-      dialect: o.dialect ?? 'gb2008', key: o.key, iv: o.iv, padding: o.padding,
+      dialect: o.dialect ?? 'gb2008', key: o.key, iv: o.iv, padding: o.padding, framing: o.framing,
       maxFrameBytes: o.maxFrameBytes ?? 1024 * 1024, maxMeters: o.maxMeters ?? 2000,
     });
     if (o.store && existsSync(o.store)) {

@@ -114,6 +114,25 @@ describe('gb2008 framing', () => {
   });
 });
 
+describe('a vendor framing given as configuration', () => {
+  it('replaces the named dialect\'s facts one by one', () => {
+    // gb2008's XML and padding, with the RenewEDSenderM framing and CRC.
+    const codec = new PlatformCodec({
+      dialect: 'gb2008', key: Buffer.alloc(16, 1), iv: Buffer.alloc(16, 2), maxFrameBytes: 4096, maxMeters: 10,
+      framing: { head: '68681616', tail: '55aa55aa', crcScope: 'frame', crcEndian: 'be' },
+    });
+    const bytes = codec.encode({ building: '330100A088', gateway: '01', body: { type: 'request' } }, 1);
+    expect(bytes.subarray(0, 4).toString('hex')).toBe('68681616');
+    expect(bytes.subarray(-4).toString('hex')).toBe('55aa55aa');
+    expect(crc16(bytes.subarray(0, bytes.length - 4))).toBe(0);
+    const [f] = codec.reader().push(bytes);
+    if (!f || f instanceof Error) throw new Error('expected a frame');
+    expect(codec.decode(f)).toEqual({ building: '330100A088', gateway: '01', body: { type: 'request' } });
+    expect(codec.xmlOf(f)).toContain('<building_id>330100A088</building_id>');
+    expect(() => decodeFrame(gb2008, bytes)).toThrow(expect.objectContaining({ fault: 'bad_frame' }));
+  });
+});
+
 describe('messages', () => {
   const parse = (xml: string) => parseMessage(gb2008, xml, { maxMeters: 2 });
   const wrap = (type: string, body: string) => `<root><common><building_id>330100A088</building_id><gateway_id>01</gateway_id><type>${type}</type></common>${body}</root>`;

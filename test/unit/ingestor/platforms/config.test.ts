@@ -39,6 +39,8 @@ describe('platforms: in the ingestor config', () => {
     ]).join('\n');
     expect(rules).toContain('platforms[0].buildings[0].buildingId: "33010A01" is not a gb2008 building code');
     expect(rules).toContain('platforms[1].id: duplicate platform id "province"');
+    expect(problems([platform({ framing: { head: '55aa55aa', tail: '55AA55AA' } })]).join('\n')).toContain('platforms[0].framing.tail: head and tail must differ');
+    expect(problems([platform({ framing: { head: '55aa', crc: 'x' } })]).join('\n')).toMatch(/platforms\[0\]\.framing\.head: expected 8 hex digits[\s\S]*platforms\[0\]\.framing/);
   });
 
   it('accepts any project id in the renewable dialect', () => {

@@ -4,7 +4,9 @@ import { PADDINGS } from '../../core/platform/cipher.ts';
 import { parseKey } from '../../core/platform/codec.ts';
 import { DIALECT_NAMES } from '../../core/platform/dialects.ts';
 
-const KeyText = z.string().refine((s) => parseKey(s) !== null, 'expected 32 hex digits or 16 ASCII characters (AES-128)');
+// YAML reads 0000000000123456 or 01 as numbers, losing the leading zeros: ask for quotes.
+const Quoted = () => z.string({ error: (iss) => (iss.input === undefined ? 'required' : `expected a quoted string (YAML read ${String(iss.input)} as a ${typeof iss.input}; write it in quotes)`) });
+const KeyText = Quoted().refine((s) => parseKey(s) !== null, 'expected 32 hex digits or 16 ASCII characters (AES-128)');
 const DateText = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 date or date-time, e.g. 2025-01-01T00:00:00+08:00');
 
 export const PlatformBuildingSchema = z.object({
@@ -12,9 +14,9 @@ export const PlatformBuildingSchema = z.object({
   /** The registry building (the `building` tag of its meters). */
   building: Id,
   /** The platform's code for the building: 6-digit area code, a category letter, 3 digits (gb2008), or the project id. */
-  buildingId: z.string().min(1).max(32),
+  buildingId: Quoted().min(1).max(32),
   /** The collector (数据采集器) number the platform knows this building's data by. */
-  gatewayId: z.string().regex(/^[\w-]{1,32}$/, 'expected 1–32 letters, digits, "_" or "-"'),
+  gatewayId: Quoted().regex(/^[\w-]{1,32}$/, 'expected 1–32 letters, digits, "_" or "-"'),
 });
 
 export type PlatformBuilding = z.infer<typeof PlatformBuildingSchema>;
@@ -30,8 +32,8 @@ export const PlatformSchema = z.object({
   padding: z.enum(PADDINGS).optional(),
   /** A vendor's variant of the dialect's framing; each key replaces the dialect's (docs/platforms.md). */
   framing: z.object({
-    head: z.string().regex(/^[0-9a-fA-F]{8}$/, 'expected 8 hex digits, e.g. 55aa55aa').optional(),
-    tail: z.string().regex(/^[0-9a-fA-F]{8}$/, 'expected 8 hex digits, e.g. 68681616').optional(),
+    head: Quoted().regex(/^[0-9a-fA-F]{8}$/, 'expected 8 hex digits, e.g. 55aa55aa').optional(),
+    tail: Quoted().regex(/^[0-9a-fA-F]{8}$/, 'expected 8 hex digits, e.g. 68681616').optional(),
     crcScope: z.enum(['payload', 'frame']).optional(),
     crcEndian: z.enum(['le', 'be']).optional(),
     idElement: z.enum(['building_id', 'project_id']).optional(),
@@ -39,7 +41,7 @@ export const PlatformSchema = z.object({
   /** Overrides the dialect's `<function error>` code for a value that could not be read. */
   errorMissing: z.string().regex(/^\d{1,5}$/, 'expected a numeric error code').optional(),
   /** Shared secret of the MD5 challenge: md5(sequence + secret). */
-  secret: z.string().min(1).max(256),
+  secret: Quoted().min(1).max(256),
   periodMin: z.union([z.literal(15), z.literal(30), z.literal(60)]).default(15),
   heartbeatS: z.number().min(1).max(3600).default(60),
   ackTimeoutS: z.number().min(1).max(600).default(30),

@@ -43,6 +43,14 @@ describe('platforms: in the ingestor config', () => {
     expect(problems([platform({ framing: { head: '55aa', crc: 'x' } })]).join('\n')).toMatch(/platforms\[0\]\.framing\.head: expected 8 hex digits[\s\S]*platforms\[0\]\.framing/);
   });
 
+  it('asks for quotes where YAML reads a key, an IV or a gateway id as a number', async () => {
+    const { parse } = await import('yaml');
+    const raw = parse("platforms:\n  - { id: p, host: h, port: 1, key: '000102030405060708090a0b0c0d0e0f', iv: 0000000000123456, secret: s,\n      buildings: [{ site: d, building: b, buildingId: '330100A001', gatewayId: 01 }] }\n") as { platforms: unknown[] };
+    const text = problems(raw.platforms).join('\n');
+    expect(text).toContain('platforms[0].iv: expected a quoted string (YAML read 123456 as a number; write it in quotes)');
+    expect(text).toContain('platforms[0].buildings[0].gatewayId: expected a quoted string (YAML read 1 as a number');
+  });
+
   it('accepts any project id in the renewable dialect', () => {
     expect(problems([platform({ dialect: 'renewable', buildings: [{ site: 'demo', building: 'main', buildingId: '110000015', gatewayId: '1100000140202' }] })])).toEqual([]);
   });

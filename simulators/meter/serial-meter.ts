@@ -54,6 +54,12 @@ export class SerialSimMeter {
   silent = false;
   /** CJ/T 188 status bytes ST0 ST1 it reports (D0–D1 valve, D2 battery). */
   status: [number, number] = [0, 0];
+  /**
+   * Most value bytes one DL/T 645 answer carries; the rest follows in frames the master asks for
+   * with 12H (DL/T 645-2007 7.x). Real meters split at 200 bytes; tests set it small.
+   */
+  maxReplyData = 200;
+  private pending: { di: Buffer; rest: Buffer } | null = null;
 
   constructor(readonly spec: SerialMeterSpec, private readonly clock: SimClock, seed: number, index: number) {
     this.protocol = spec.model.protocol;
@@ -112,6 +118,7 @@ export class SerialSimMeter {
     // DL/T 645-2007 7.x: read address goes to AAH×6; only a meter alone on a line answers it.
     if (fn === 0x13) return this.mine(f.address, true) ? dlt645Reply(this.wire, 0x93, this.wire) : null;
     if (!this.mine(f.address, false)) return null;
+    if (fn === 0x12) return this.followUp(f);
     if (fn !== 0x11 || f.data.length < 4) return dlt645Reply(this.wire, 0xc0 | fn, Buffer.from([0x01])); // other error
     const di = f.data.readUInt32LE(0);
     const m = this.spec.model as Dlt645Model;
@@ -121,7 +128,27 @@ export class SerialSimMeter {
     const x = this.values()[item.measurement] ?? 0;
     const fmt = parseFormat(item.format);
     const value = item.scale === undefined ? x : x / item.scale;
-    return dlt645Reply(this.wire, 0x91, Buffer.concat([f.data.subarray(0, 4), bcd(value, fmt.bytes, fmt.decimals, item.signed === true)]));
+    const bytes = bcd(value, fmt.bytes, fmt.decimals, item.signed === true);
+    const diWire = f.data.subarray(0, 4);
+    if (bytes.length <= this.maxReplyData) {
+      this.pending = null;
+      return dlt645Reply(this.wire, 0x91, Buffer.concat([diWire, bytes]));
+    }
+    // B1H: an answer with more frames to follow.
+    this.pending = { di: Buffer.from(diWire), rest: bytes.subarray(this.maxReplyData) };
+    return dlt645Reply(this.wire, 0xb1, Buffer.concat([diWire, bytes.subarray(0, this.maxReplyData)]));
+  }
+
+  /** 12H → B2H (more follow) or 92H (last), each with the DI, the next bytes and the sequence number. */
+  private followUp(f: MasterFrame): Buffer {
+    const p = this.pending;
+    if (!p || f.data.length < 5 || !f.data.subarray(0, 4).equals(p.di)) return dlt645Reply(this.wire, 0xd2, Buffer.from([0x02]));
+    const seq = f.data[4]!;
+    const chunk = p.rest.subarray(0, this.maxReplyData);
+    p.rest = p.rest.subarray(chunk.length);
+    const more = p.rest.length > 0;
+    if (!more) this.pending = null;
+    return dlt645Reply(this.wire, more ? 0xb2 : 0x92, Buffer.concat([p.di, chunk, Buffer.from([seq])]));
   }
 
   private cjt188(f: MasterFrame): Buffer | null {

@@ -110,6 +110,27 @@ describe('DL/T 645-2007 and CJ/T 188 meters on the bus scheduler', () => {
     expect(span).toBeLessThan(4 * 300 + 1000);
   }, 40_000);
 
+  it('DL/T 645 answers split into follow-up frames (B1H, then 12H → B2H … 92H) are put back together', async () => {
+    const sim = await startSerialSimulator({
+      protocol: 'dlt645', rtuOverTcp: { port: 0 }, clock: { frozen: true },
+      meters: [{ model: model('DLT645-1P'), address: '000000000161', counters: { energy_import_kwh: 654321.98 }, inputs: { power_kw: 3.25 } }],
+    });
+    cleanups.push(() => sim.close());
+    // One value byte per frame: a 4-byte energy value takes an answer and three follow-ups.
+    sim.meter('000000000161').maxReplyData = 1;
+    const readings: Reading[] = [];
+    const poller = createPoller(GatewayConfigSchema.parse({
+      ...base,
+      buses: [{ id: 'bridge', type: 'rtu-over-tcp', host: '127.0.0.1', port: sim.rtuOverTcp!.port }],
+      meters: [{ id: 'm', bus: 'bridge', protocol: 'dlt645', address: '000000000161', model: 'DLT645-1P', zone: 'business', endUse: 'total', intervalMs: 300 }],
+    }), { log: pino({ level: 'silent' }), onReading: (r) => readings.push(r) });
+    cleanups.push(() => poller.stop());
+    await poller.start();
+    await waitFor(() => readings.length > 0);
+    expect(readings[0]!.values).toMatchObject({ energy_import_kwh: 654321.98, power_kw: 3.25 });
+    expectMatches(readings[0]!, sim, '000000000161');
+  }, 40_000);
+
   it('CJ/T 188 water and heat meters behind a transparent serial server (RTU over TCP)', async () => {
     const sim = await startSerialSimulator({
       protocol: 'cjt188', rtuOverTcp: { port: 0 }, clock: { frozen: true },

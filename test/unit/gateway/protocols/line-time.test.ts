@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CJT188_MODELS, DLT645_MODELS } from '../../../../gateway/models/index.ts';
+import { CJT188_MODELS, DLT645_MODELS, type Dlt645Model } from '../../../../gateway/models/index.ts';
 import { serialReadFigures, serialReadMs } from '../../../../gateway/protocols/line-time.ts';
 import { parseHex } from '../../../../gateway/protocols/bcd.ts';
 import { readRequest } from '../../../../gateway/protocols/dlt645/frame.ts';
@@ -13,7 +13,8 @@ describe('line time of DL/T 645 and CJ/T 188 reads', () => {
     // A read of 00010000 with four FEH is 20 bytes; its answer with four FEH and XXXXXX.XX is 24.
     expect(readRequest('000000000161', 0x00010000).length).toBe(20);
     expect(parseHex('FE FE FE FE 68 61 01 00 00 00 00 68 91 08 33 33 34 33 59 33 33 33 8A 16').length).toBe(24);
-    const one = { ...model('DLT645-1P'), items: model('DLT645-1P').items.slice(0, 1) };
+    const p1 = model('DLT645-1P') as Dlt645Model;
+    const one = { ...p1, items: p1.items.slice(0, 1) };
     expect(serialReadFigures(one, 4)).toEqual({ transactions: 1, bytes: 44 });
     // 44 bytes × 11 bits at 2400 baud = 201.7 ms, plus the 20 ms the meter needs at least.
     expect(serialReadMs(one, 4, { baud: 2400, bitsPerChar: 11 })).toBeCloseTo(44 * 11 * 1000 / 2400 + 20, 6);

@@ -12,6 +12,9 @@ import {
 // Real processes killed for real: `zonemeter gateway run` and `zonemeter ingestor run` children,
 // a Modbus TCP simulator in this process, the run's influxd. Reliability rules, DESIGN.md.
 const SITE = 'faults';
+// Both gateways name their meters m1, m2…; a meter id belongs to one gateway per site, so each
+// gateway has a site of its own.
+const siteOf = (gateway: string) => `${SITE}-${gateway}`;
 const influxUrl = inject('influxUrl');
 const db = uniqueDb('gwfaults');
 const tmp = tempDir('zm-gw-faults-');
@@ -45,7 +48,7 @@ beforeAll(async () => {
   const ids = ['g-kill', 'g-ingestor'];
   ing = await startIngestorProcess({
     dir: tmp.dir, influxUrl, database: db, ports: { http: await freePort(), mqtt: await freePort() },
-    gateways: await Promise.all(ids.map(async (id): Promise<[string, string, string]> => [SITE, id, await hashPassword(`pw-${id}`)])),
+    gateways: await Promise.all(ids.map(async (id): Promise<[string, string, string]> => [siteOf(id), id, await hashPassword(`pw-${id}`)])),
   });
 });
 
@@ -58,7 +61,7 @@ afterAll(async () => {
 describe('gateway faults with real processes', () => {
   it('kill -9 of the gateway mid-stream loses and doubles nothing the journal accepted', async () => {
     const sim = await simulator(3);
-    const cfg = config(SITE, 'g-kill', { uplink: ing.mqttUrl, simPort: sim.tcp!.port, meters: 3, dir: tmp.dir });
+    const cfg = config(siteOf('g-kill'), 'g-kill', { uplink: ing.mqttUrl, simPort: sim.tcp!.port, meters: 3, dir: tmp.dir });
     const file = path.join(tmp.dir, 'g-kill.json');
     let gw = await startGatewayProcess(file, cfg);
     const before = await waitFor(async () => {
@@ -90,7 +93,7 @@ describe('gateway faults with real processes', () => {
 
   it('an ingestor killed for a while gets the whole backlog afterwards, in order per meter', async () => {
     const sim = await simulator(2);
-    const cfg = config(SITE, 'g-ingestor', { uplink: ing.mqttUrl, simPort: sim.tcp!.port, meters: 2, dir: tmp.dir });
+    const cfg = config(siteOf('g-ingestor'), 'g-ingestor', { uplink: ing.mqttUrl, simPort: sim.tcp!.port, meters: 2, dir: tmp.dir });
     const gw = await startGatewayProcess(path.join(tmp.dir, 'g-ingestor.json'), cfg);
     await waitFor(async () => ((await gatewayStatus(gw.health)).uplink.readingsAcked > 20 ? true : undefined));
 
@@ -114,7 +117,7 @@ describe('gateway faults with real processes', () => {
       // The live hub forwards a reading only when it is newer than the meter's last one, so a
       // backlog delivered out of order would leave holes in what the stream saw.
       for (const meter of ['m1', 'm2']) {
-        const seen = stream.readings.filter((r) => r.meter === meter && r.site === SITE).map((r) => r.ts);
+        const seen = stream.readings.filter((r) => r.meter === meter && r.site === siteOf('g-ingestor')).map((r) => r.ts);
         expect(seen.length).toBeGreaterThan(10);
         expect(Math.min(...seen)).toBeLessThan(restartedAt - 2000);
         const [series] = await influxQuery(influxUrl, db, `SELECT energy_import_kwh FROM reading WHERE gateway='g-ingestor' AND meter='${meter}' AND time >= ${Math.min(...seen)}ms`);

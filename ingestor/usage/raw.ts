@@ -29,13 +29,15 @@ export async function usageBuckets(influx: InfluxClient, measurement: string, si
 }
 
 /**
- * Stored counter readings from `ts` on, in time order, a page at a time: re-deriving a meter after
- * a multi-year backfill reads hundreds of thousands of readings, never all at once.
+ * Stored counter readings from `ts` to `upTo` (inclusive), in time order, a page at a time:
+ * re-deriving a meter after a multi-year backfill reads hundreds of thousands of readings, never
+ * all at once.
  */
-export async function* readingPages(influx: InfluxClient, site: string, meter: string, field: MeasurementKey, ts: number, pageSize = 10_000): AsyncGenerator<CounterPoint[]> {
+export async function* readingPages(influx: InfluxClient, site: string, meter: string, field: MeasurementKey, ts: number, upTo = Infinity, pageSize = 10_000): AsyncGenerator<CounterPoint[]> {
   let cursor = ts;
+  const until = Number.isFinite(upTo) ? ` AND time <= ${upTo}ms` : '';
   for (;;) {
-    const [series] = await influx.query(`SELECT "${field}" FROM "${READING_MEASUREMENT}" WHERE ${where(site, meter)} AND time >= ${cursor}ms ORDER BY time ASC LIMIT ${pageSize}`);
+    const [series] = await influx.query(`SELECT "${field}" FROM "${READING_MEASUREMENT}" WHERE ${where(site, meter)} AND time >= ${cursor}ms${until} ORDER BY time ASC LIMIT ${pageSize}`);
     const page = points(series?.[0]?.values);
     if (page.length) yield page;
     if (page.length < pageSize) return;

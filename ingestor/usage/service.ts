@@ -138,7 +138,13 @@ export class UsageService {
       p.meter = meter;
       p.readings++;
       this.counters.readings++;
-      if ((this.newest.get(key) ?? -Infinity) < reading.ts) this.newest.set(key, reading.ts);
+      const newest = this.newest.get(key);
+      if (newest === undefined || newest < reading.ts) this.newest.set(key, reading.ts);
+      else if (reading.ts < newest) {
+        // Older than what the meter already sent: a backfill or a replay is filling in behind.
+        p.lateMaxTs = Math.max(p.lateMaxTs ?? -Infinity, reading.ts);
+        p.lastLateAt = now;
+      }
       const state = this.store.meters.get(key);
       if (state && reading.ts <= state.counter.ts) {
         // A resend of the very reading the state stands on changes nothing.
@@ -405,7 +411,7 @@ export class UsageService {
 
     const field = USAGE_COUNTER[meter.kind]!;
     const replacements = this.replacementsOf(meter);
-    const stepper = new CounterStepper(this.optionsFor(meter, field, replacements), undefined, this.onEvent(meter));
+    let stepper = new CounterStepper(this.optionsFor(meter, field, replacements), undefined, this.onEvent(meter));
     const before = await lastReadingBefore(this.influx, meter.site, meter.id, field, from);
     let fromBucket = -Infinity;
     let fold: FoldState = EMPTY_FOLD;
@@ -420,18 +426,28 @@ export class UsageService {
     }
 
     const out = this.output();
-    const folder = new UsageFolder(usageSeries(meter), this.offsetMs, fold, out.emit);
-    const stillLate = late.at !== undefined && this.now() - late.at < this.settleMs;
-    let stoppedAt: number | undefined;
-    let until = Infinity;
+    let folder = new UsageFolder(usageSeries(meter), this.offsetMs, fold, out.emit);
+    // A meter seen for the first time (or whose state was lost) may be in the middle of a backfill
+    // whose first batches came before its live data: a long gap found now is probably being filled.
+    const fresh = !this.store.meters.has(key);
+    const stillLate = fresh || (late.at !== undefined && this.now() - late.at < this.settleMs);
+    let stopped: { at: number; until: number; state: MeterUsageState } | undefined;
     let derived = 0;
-    pages: for await (const page of readingPages(this.influx, meter.site, meter.id, field, readFrom)) {
+    // Up to the newest reading known now: what arrives meanwhile is queued and continues from the
+    // state this leaves, so one meter's re-derivation never chases a running backfill while the
+    // other meters wait.
+    const upTo = this.newest.get(key) ?? Infinity;
+    for await (const page of readingPages(this.influx, meter.site, meter.id, field, readFrom, upTo)) {
       for (const x of page) {
         const last = stepper.state;
-        if (stillLate && last && late.maxTs !== undefined && x.ts > late.maxTs && last.ts <= late.maxTs && x.ts - last.ts > this.gapMs) {
-          stoppedAt = last.ts;
-          until = x.ts;
-          break pages;
+        const intoKnown = fresh || (late.maxTs !== undefined && x.ts > late.maxTs && last !== undefined && last.ts <= late.maxTs);
+        if (!stopped && stillLate && last && intoKnown && x.ts - last.ts > this.gapMs) {
+          // The step from the late readings into the data already there crosses a long gap that the
+          // same source is probably still filling: it is derived once the meter has been quiet.
+          // The readings after the gap are derived now, from a fresh start at the first of them.
+          stopped = { at: last.ts, until: x.ts, state: { counter: last, fold: folder.finish(), replacements: replacements.map((r) => r.at) } };
+          stepper = new CounterStepper(this.optionsFor(meter, field, replacements), undefined, this.onEvent(meter));
+          folder = new UsageFolder(usageSeries(meter), this.offsetMs, EMPTY_FOLD, out.emit);
         }
         for (const s of stepper.push(x)) {
           if (s.bucketStart < fromBucket) continue;
@@ -444,21 +460,19 @@ export class UsageService {
     const next = folder.finish();
     await out.flush();
     const state = stepper.state;
-    if (stoppedAt !== undefined) {
-      // The step from the late readings into the data already there crosses a long gap that the
-      // same source is probably still filling: derive it once the meter has been quiet.
+    if (state) this.store.meters.set(key, { counter: state, fold: next, replacements: replacements.map((r) => r.at) });
+    if (stopped) {
       this.counters.deferred++;
       // Late readings that arrived meanwhile are only marked (p.redoFrom): the lane would skip them.
       const marked = p.redoFrom !== undefined;
-      p.redoFrom = Math.min(p.redoFrom ?? Infinity, stoppedAt + 1);
+      p.redoFrom = Math.min(p.redoFrom ?? Infinity, stopped.at + 1);
       p.lateMaxTs = Math.max(p.lateMaxTs ?? -Infinity, late.maxTs ?? -Infinity);
-      p.lastLateAt = Math.max(p.lastLateAt ?? -Infinity, late.at ?? -Infinity);
+      p.lastLateAt = Math.max(p.lastLateAt ?? -Infinity, late.at ?? -Infinity, fresh ? this.now() : -Infinity);
       p.notBefore = p.lastLateAt + this.settleMs;
-      if (state && !marked) p.behind = { state: { counter: state, fold: next, replacements: replacements.map((r) => r.at) }, until, points: [] };
-      this.log.debug({ meter: meter.id, site: meter.site, derived, stoppedAt: new Date(stoppedAt).toISOString() }, 'usage re-derived up to a long gap still being filled');
+      if (!marked) p.behind = { state: stopped.state, until: stopped.until, points: [] };
+      this.log.debug({ meter: meter.id, site: meter.site, derived, stoppedAt: new Date(stopped.at).toISOString() }, 'usage re-derived except a long gap still being filled');
       return;
     }
-    if (state) this.store.meters.set(key, { counter: state, fold: next, replacements: replacements.map((r) => r.at) });
     this.log.debug({ meter: meter.id, site: meter.site, from: new Date(Number.isFinite(fromBucket) ? fromBucket : from).toISOString(), derived }, 'usage re-derived from stored readings');
   }
 

@@ -24,7 +24,7 @@ const METERS = [
 const FIELD = { electricity: 'energy_import_kwh', water: 'volume_m3' } as const;
 const START = { main: 1000, light: 200, ac: 500, water: 30 } as const;
 
-describe('what a platform receives for hand-written data', () => {
+describe.each(['gb2008', 'renewable'] as const)('what a %s platform receives for hand-written data', (dialect) => {
   const tmp = tempDir('zm-platform-items-');
   let sim: PlatformSimulator;
   let service: PlatformService;
@@ -45,13 +45,13 @@ describe('what a platform receives for hand-written data', () => {
     await influx.write(lines);
 
     const key = Buffer.alloc(16, 5);
-    sim = new PlatformSimulator({ port: 0, secret: 'k', key, iv: key });
+    sim = new PlatformSimulator({ port: 0, secret: 'k', key, iv: key, dialect });
     await sim.up();
     const directory = new Directory(tmp.dir, pino({ level: 'silent' }));
     directory.setManifest({ v: WIRE_VERSION, site: 'demo', gateway: 'gw-1', ts: Date.now(), replacements: [],
       meters: METERS.map((m) => ({ id: m.id, building: 'hall', kind: m.kind, model: 'x', zone: 'administrative', end_use: m.end_use, role: 'role' in m ? m.role : 'sub', multiplier: 1, ...('parent' in m ? { parent: m.parent } : {}) })) });
     const [cfg] = PlatformsSchema.parse([{
-      id: 'p', host: '127.0.0.1', port: sim.port, key: key.toString('hex'), iv: key.toString('hex'), secret: 'k',
+      id: 'p', host: '127.0.0.1', port: sim.port, dialect, key: key.toString('hex'), iv: key.toString('hex'), secret: 'k',
       periodMin: 60, from: new Date(T0).toISOString(), settleS: 0, continuousPerMinute: 120,
       buildings: [{ site: 'demo', building: 'hall', buildingId: '440100A001', gatewayId: '07' }],
     }]);

@@ -85,7 +85,7 @@ const command: Command = {
       }
       const reading = buildReading(meter, result.ts, result.values, { ct, pt }, new Map());
       if (f.json) {
-        const out = { meter: reading.meter, ts: reading.ts, values: reading.values, provenance: model.provenance };
+        const out = { meter: reading.meter, ts: reading.ts, values: reading.values };
         console.log(JSON.stringify(f.raw ? { ...out, raw: recorder.reads } : out));
         return 0;
       }

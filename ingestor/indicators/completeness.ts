@@ -78,27 +78,26 @@ const WATER_FIGURES = ['water_m3', 'water_m3_per_capita'] as const;
 /**
  * Nulls every figure whose quantities are less complete than `threshold`, with the reason and the
  * completeness, so a period without (enough) data never reads as a low consumption. Energy figures
- * depend on every energy kind the scope has, water figures on water.
+ * depend on every energy kind the scope has, water figures on water. `present`: the kinds that have
+ * any usage in the period (measured or estimated); a kind without any is `no_data`.
  */
-export function withCompleteness(set: IndicatorSet, completeness: KindCompleteness, threshold: number, future: boolean): IndicatorSet {
+export function withCompleteness(set: IndicatorSet, completeness: KindCompleteness, threshold: number, future: boolean, present: ReadonlySet<string>): IndicatorSet {
   const energyKinds = (Object.keys(completeness) as EnergyKind[]).filter((k) => k !== 'water');
   const energy = energyKinds.length ? Math.min(...energyKinds.map((k) => completeness[k]!)) : undefined;
-  const water = completeness.water;
-  const judge = (c: number | undefined): { reason: NullReason; completeness?: number } | null => {
+  const judge = (c: number | undefined, any: boolean): { reason: NullReason; completeness?: number } | null => {
     if (future) return { reason: 'future' };
-    if (c === undefined) return { reason: 'no_data' };
-    if (c === 0) return { reason: 'no_data', completeness: 0 };
+    if (c === undefined || !any) return { reason: 'no_data' };
     return c < threshold ? { reason: 'incomplete', completeness: c } : null;
   };
   const out = { ...set } as IndicatorSet;
-  const apply = (keys: readonly string[], c: number | undefined) => {
-    const why = judge(c);
+  const apply = (keys: readonly string[], c: number | undefined, any: boolean) => {
+    const why = judge(c, any);
     for (const key of keys) {
       const m = (set as unknown as Record<string, Measure>)[key]!;
       (out as unknown as Record<string, Measure>)[key] = why ? { value: null, unit: m.unit, ...why } : { ...m, completeness: c! };
     }
   };
-  apply(ENERGY_FIGURES, energy);
-  apply(WATER_FIGURES, water);
+  apply(ENERGY_FIGURES, energy, energyKinds.some((k) => present.has(k)));
+  apply(WATER_FIGURES, completeness.water, present.has('water'));
   return out;
 }

@@ -100,7 +100,7 @@ export async function siteReport(influx: InfluxClient, registry: Registry, siteI
     const set = (i: number) => {
       const p = periods[i]!;
       const raw = computeIndicators({ ...contexts.get(p.year)!, quantities: scope.quantities(i), areaM2: scope.area(p), headcount: scope.headcount(p) });
-      const s = withCompleteness(raw, scope.completeness(i), threshold, future[i]!);
+      const s = withCompleteness(raw, scope.completeness(i), threshold, future[i]!, new Set(Object.keys(scope.quantities(i))));
       for (const v of s.vintages) vintages.set(`${v.id}|${v.via}`, v);
       return s;
     };

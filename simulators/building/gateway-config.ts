@@ -35,7 +35,8 @@ export function gatewayConfigFor(site: Site, opts: GatewayConfigOptions = {}): R
       ...(mqtt ? {
         kind: kindOf(m),
         mqtt: { topic: tasmotaTopic(m.id), fields: { energy_import_kwh: 'ENERGY.Total', power_kw: { path: 'ENERGY.Power', scale: 0.001 }, voltage_l1_v: 'ENERGY.Voltage' } },
-      } : protocol !== 'modbus' ? { protocol, address: m.address } : { unitId: m.unitId }),
+      } : protocol === 'mbus' ? { protocol, ...(m.secondary !== undefined ? { secondary: m.secondary } : { address: m.address }) }
+        : protocol !== 'modbus' ? { protocol, address: m.address } : { unitId: m.unitId }),
       model: m.model,
       building: b.id,
       zone: m.zone,

@@ -7,8 +7,9 @@ import { serveRtuOverTcp } from '../meter/rtu-over-tcp.ts';
 import { serveRtuSerial } from '../meter/rtu-serial.ts';
 import { serveTcp } from '../meter/tcp.ts';
 import { SerialSimMeter, serveSerialOverTcp, serveSerialRtu } from '../meter/serial-line.ts';
+import { MbusSlave, serveMbusOverTcp, serveMbusSerial } from '../meter/mbus/index.ts';
 import { lineParity } from './gateway-config.ts';
-import { serialModel } from './schema.ts';
+import { mbusModel, serialModel } from './schema.ts';
 import { CounterWalk } from './counters.ts';
 import { BuildingModel, type ModelMeter } from './model.ts';
 import { connectBroker, publishTasmota } from './mqtt-meters.ts';
@@ -82,10 +83,25 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
   // DL/T 645 / CJ/T 188 meters: framed by their own protocol, their values from the same SimMeter.
   const serialByEndpoint = new Map<string, SerialSimMeter[]>();
   const serialMeters = new Map<string, SerialSimMeter>();
+  // M-Bus slaves: telegrams filled from the same SimMeter, so the site's history holds.
+  const mbusByEndpoint = new Map<string, MbusSlave[]>();
+  const mbusSlaves = new Map<string, MbusSlave>();
   const protocolOf = (ep: Endpoint) => (ep.type === 'rtu' || ep.type === 'rtu-over-tcp' ? ep.protocol : 'modbus');
   for (const m of model.meters) {
     const ep = site.endpoints.find((e) => e.id === m.spec.endpoint)!;
     const proto = protocolOf(ep);
+    if (proto === 'mbus') {
+      const sim = new SimMeter({ unitId: 1, kind: m.kind, registers: [], inputs: { flow_m3h: rate(m), supply_temp_c: site.heating.supplyC, return_temp_c: site.heating.returnC },
+        counters: walk.values(m) }, clock, site.seed);
+      sims.set(m.id, sim);
+      const slave = new MbusSlave({
+        model: mbusModel(m.spec.model)!, address: m.spec.address === undefined ? 0 : Number(m.spec.address),
+        ...(m.spec.secondary !== undefined ? { secondary: m.spec.secondary } : {}), source: sim, utcOffsetHours: site.utcOffsetHours,
+      }, clock, site.seed);
+      mbusSlaves.set(m.id, slave);
+      mbusByEndpoint.set(ep.id, [...(mbusByEndpoint.get(ep.id) ?? []), slave]);
+      continue;
+    }
     if (proto !== 'modbus') {
       const sim = new SimMeter({ unitId: 1, kind: m.kind, registers: [], inputs: m.kind === 'electricity' ? { power_kw: rate(m), power_factor: 0.93 }
         : { flow_m3h: rate(m), supply_temp_c: site.heating.supplyC, return_temp_c: site.heating.returnC }, counters: walk.values(m) }, clock, site.seed);
@@ -125,6 +141,12 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
   for (const ep of site.endpoints) {
     const line = byEndpoint.get(ep.id) ?? new Map<number, SimMeter>();
     const proto = protocolOf(ep);
+    if (proto === 'mbus') {
+      const slaves = mbusByEndpoint.get(ep.id) ?? [];
+      if (ep.type === 'rtu') link(ep, () => serveMbusSerial(slaves, ep.path, { baudRate: ep.baud, parity: lineParity(ep) ?? 'even' }));
+      else if (ep.type === 'rtu-over-tcp') link(ep, (port) => serveMbusOverTcp(slaves, ep.host, port));
+      continue;
+    }
     if (proto !== 'modbus') {
       const meters = serialByEndpoint.get(ep.id) ?? [];
       if (ep.type === 'rtu') link(ep, () => serveSerialRtu(proto, meters, ep.path, { baudRate: ep.baud, parity: lineParity(ep) ?? 'even' }));
@@ -272,7 +294,7 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
     status: () => model.meters.map((m) => {
       const sim = sims.get(m.id)!;
       const l = links.get(m.spec.endpoint)!;
-      const values = l.ep.type === 'mqtt' ? sim.state() : serialMeters.get(m.id)?.get() ?? sim.get();
+      const values = l.ep.type === 'mqtt' ? sim.state() : serialMeters.get(m.id)?.get() ?? mbusSlaves.get(m.id)?.get() ?? sim.get();
       return {
         id: m.id, building: m.building, endpoint: m.spec.endpoint, unitId: m.spec.unitId ?? null, kind: m.kind, primary: m.primary,
         fault: faults.get(m.id) ?? null, linkDown: l.served === null,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import {
   EndUseSchema, EnergyKindSchema, FacilitySchema, Id, ZmError, ZoneSchema, parseConfig,
 } from '../../core/index.ts';
-import { CJT188_MODELS, DLT645_MODELS, findModel } from '../../gateway/models/index.ts';
+import { CJT188_MODELS, DLT645_MODELS, MBUS_MODELS, findModel } from '../../gateway/models/index.ts';
 import { PROFILE_NAMES } from './loads.ts';
 
 /** `2026-01-01` or an ISO date-time; a date alone is local midnight of the site. */
@@ -12,10 +12,10 @@ const DateText = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expecte
 const Port = z.number().int().min(0).max(65535);
 
 /**
- * What a serial line speaks: Modbus RTU, or DL/T 645-2007 / CJ/T 188 meters addressed by the
- * number on their nameplate.
+ * What a serial line speaks: Modbus RTU, DL/T 645-2007 / CJ/T 188 meters addressed by the
+ * number on their nameplate, or wired M-Bus (EN 13757) by primary or secondary address.
  */
-const LineProtocol = z.enum(['modbus', 'dlt645', 'cjt188']).default('modbus');
+const LineProtocol = z.enum(['modbus', 'dlt645', 'cjt188', 'mbus']).default('modbus');
 
 export const EndpointSchema = z.discriminatedUnion('type', [
   z.object({ id: Id, type: z.literal('tcp'), host: z.string().default('127.0.0.1'), port: Port.default(0) }),
@@ -45,8 +45,10 @@ export const SiteMeterSchema = z.object({
   parent: Id.optional(),
   endpoint: Id,
   unitId: z.number().int().min(1).max(247).optional(),
-  /** A DL/T 645 (12 digits) or CJ/T 188 (14 digits) meter's nameplate address. */
-  address: z.string().optional(),
+  /** A DL/T 645 (12 digits) or CJ/T 188 (14 digits) meter's nameplate address; an M-Bus primary address 1–250. */
+  address: z.union([z.string(), z.number().int().min(0).transform(String)]).optional(),
+  /** An M-Bus meter's 8-digit identification number; the gateway then selects it by secondary address. */
+  secondary: z.string().optional(),
   /** Leaf meters only: the load shape and its peak (kW for electricity, m³/h for water and heat). */
   profile: z.enum(PROFILE_NAMES).optional(),
   scale: z.number().min(0).optional(),
@@ -113,9 +115,22 @@ export const SiteSchema = z.object({
     if (!ep) { issue('endpoint', `no endpoint "${m.endpoint}" (endpoints: ${[...endpoints.keys()].join(', ')})`); continue; }
     if (ep.type === 'mqtt') {
       if (m.kind !== 'electricity') issue('kind', 'an MQTT (Tasmota) meter is an electricity meter: give kind: electricity');
+    } else if (ep.type !== 'tcp' && ep.protocol === 'mbus') {
+      const model = mbusModel(m.model);
+      if (!model) issue('model', `unknown M-Bus model "${m.model}" (${MBUS_MODELS.map((x) => x.name).join(', ')})`);
+      else if (m.kind && m.kind !== model.kind) issue('kind', `model ${model.name} is a ${model.kind} meter`);
+      if (m.unitId !== undefined) issue('unitId', 'an M-Bus meter is addressed by "address" (1–250) or "secondary", not a unit id');
+      if (m.address !== undefined && !(/^[0-9]{1,3}$/.test(m.address) && Number(m.address) >= 1 && Number(m.address) <= 250)) issue('address', `an M-Bus primary address is 1–250, got "${m.address}"`);
+      if (m.secondary !== undefined && !/^[0-9]{8}$/.test(m.secondary)) issue('secondary', `an M-Bus secondary address is 8 digits, got "${m.secondary}"`);
+      if (m.address === undefined && m.secondary === undefined) issue('address', 'an M-Bus meter needs its primary address 1–250 or its 8-digit secondary address');
+      // The simulated slave answers at its primary address (0 if none) and its secondary address.
+      for (const key of [m.address && `#${m.address}`, m.secondary && `#s${m.secondary}`].filter((k): k is string => Boolean(k))) {
+        if (unitIds.has(`${m.endpoint}${key}`)) issue(key.startsWith('#s') ? 'secondary' : 'address', `${key.startsWith('#s') ? 'secondary' : 'address'} ${key.replace(/^#s?/, '')} is already used on endpoint "${m.endpoint}"`);
+        unitIds.add(`${m.endpoint}${key}`);
+      }
     } else if (ep.type !== 'tcp' && ep.protocol !== 'modbus') {
       const digits = ep.protocol === 'dlt645' ? 12 : 14;
-      const model = serialModel(ep.protocol, m.model);
+      const model = serialModel(ep.protocol as 'dlt645' | 'cjt188', m.model);
       if (!model) issue('model', `unknown ${ep.protocol} model "${m.model}" (see \`zonemeter gateway models --protocol ${ep.protocol}\`)`);
       else if (m.kind && m.kind !== model.kind) issue('kind', `model ${model.name} is a ${model.kind} meter`);
       if (m.unitId !== undefined) issue('unitId', `a ${ep.protocol} meter is addressed by "address", not a unit id`);
@@ -155,7 +170,13 @@ export const SiteSchema = z.object({
 export type Site = z.infer<typeof SiteSchema>;
 
 export function kindOf(m: SiteMeter): z.infer<typeof EnergyKindSchema> {
-  return m.kind ?? findModel(m.model)?.kind ?? serialModel('dlt645', m.model)?.kind ?? serialModel('cjt188', m.model)?.kind ?? 'electricity';
+  return m.kind ?? findModel(m.model)?.kind ?? serialModel('dlt645', m.model)?.kind ?? serialModel('cjt188', m.model)?.kind ?? mbusModel(m.model)?.kind ?? 'electricity';
+}
+
+/** The M-Bus model of that name (case-insensitive). */
+export function mbusModel(name: string) {
+  const n = name.toLowerCase();
+  return MBUS_MODELS.find((x) => x.name.toLowerCase() === n);
 }
 
 /** The DL/T 645 or CJ/T 188 model of that name (case-insensitive). */

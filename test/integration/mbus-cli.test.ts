@@ -113,7 +113,7 @@ describe('zonemeter gateway scan and read --protocol mbus', () => {
   };
 
   it('scan sweeps primary addresses and names each meter\'s model from its header', async () => {
-    const r = await zm(['scan', '--protocol', 'mbus', '--addresses', '1-8', '--timeout', '150', '--json']);
+    const r = await zm(['scan', '--protocol', 'mbus', '--addresses', '1-8', '--timeout', '300', '--json']);
     expect(r.code, r.out).toBe(0);
     expect(r.json!.meters).toEqual([
       { address: 5, secondary: '12340005', manufacturer: 'SON', version: 0x0d, medium: 4, model: 'Supercal-531-MBus' },
@@ -122,12 +122,12 @@ describe('zonemeter gateway scan and read --protocol mbus', () => {
   });
 
   it('scan --secondary finds the meter that has no primary address too', async () => {
-    const r = await zm(['scan', '--protocol', 'mbus', '--secondary', '--timeout', '120', '--json']);
+    const r = await zm(['scan', '--protocol', 'mbus', '--secondary', '--timeout', '250', '--json']);
     expect(r.code, r.out).toBe(0);
     expect((r.json!.meters as { secondary: string; model: string }[]).map((m) => [m.secondary, m.model]).sort()).toEqual([
       ['12340005', 'Supercal-531-MBus'], ['12340007', 'CF-Echo-II-MBus'], ['12349999', 'MBus-Water'],
     ]);
-  }, 30_000);
+  }, 50_000);
 
   it('read by secondary address gives the values and, with --raw, the frames', async () => {
     const r = await zm(['read', '--protocol', 'mbus', '--secondary', '12349999', '--json', '--raw']);

@@ -154,6 +154,8 @@ export async function scanPrimary(link: FrameLink, addresses: readonly number[],
     let found: Found;
     try {
       const t = await reqUd2(link, a, 1, opts);
+      // A late answer to an earlier request would name another address: never file it under this one.
+      if (t.address !== a) throw new MbusError('ERR_MBUS_FRAME_UNEXPECTED', `answer from primary address ${t.address}, asked ${a}`);
       found = { address: a, telegram: t, ...(t.header.secondary ? { secondary: t.header.secondary } : {}) };
     } catch (err) {
       found = { address: a, error: (err as Error).message };
@@ -187,6 +189,8 @@ export async function searchSecondary(link: FrameLink, opts: MasterOptions, onFo
           collided = true;
         }
       }
+      // The identity must fit the mask; one that does not is a late or overlapping answer.
+      if (!collided && one?.header.secondary && ![...mask].every((c, i) => c === 'F' || c === one!.header.secondary!.id[i])) collided = true;
       if (collided) {
         if (prefix.length + 1 < 8) { await visit(`${prefix}${d}`); continue; }
         const f = { address: ADDRESS_NETWORK, error: `several slaves share identification number ${mask}` };

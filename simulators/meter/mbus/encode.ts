@@ -66,6 +66,22 @@ export interface RecordContext {
   utcOffsetHours: number;
 }
 
+/** The raw integer a counter or gauge record carries for `value` (measurement unit). */
+function rawOf(r: MbusLayoutRecord & { value: MeasurementKey }, value: number): number {
+  const { factor, exponent } = vifScale(r.vif, r.value);
+  const scaledValue = (value * factor) / 10 ** exponent;
+  // Counters are truncated, as a meter's register only steps once a whole unit is complete;
+  // gauges are rounded.
+  return r.value.endsWith('_kwh') || r.value === 'volume_m3' ? Math.floor(scaledValue + 1e-9) : Math.round(scaledValue);
+}
+
+/** What the master reads back from this record for `value`: the value at the record's resolution. */
+export function quantize(r: MbusLayoutRecord & { value: MeasurementKey }, value: number): number {
+  if ((r.dif & 0x0f) === 0x05) return Math.fround(value);
+  const { factor, exponent } = vifScale(r.vif, r.value);
+  return Number(`${rawOf(r, value)}e${exponent}`) / factor;
+}
+
 export function encodeRecord(r: MbusLayoutRecord, ctx: RecordContext): Buffer {
   const code = r.dif & 0x0f;
   const len = LENGTH[code]!;
@@ -77,15 +93,11 @@ export function encodeRecord(r: MbusLayoutRecord, ctx: RecordContext): Buffer {
   else {
     const value = ctx.values[r.value] ?? 0;
     const { factor, exponent } = vifScale(r.vif, r.value);
-    const inVifUnit = value * factor;
     if (code === 0x05) {
       data = Buffer.alloc(4);
-      data.writeFloatLE(inVifUnit / 10 ** exponent, 0);
+      data.writeFloatLE((value * factor) / 10 ** exponent, 0);
     } else {
-      // Counters are truncated, as a meter's register only steps once a whole unit is complete;
-      // gauges are rounded.
-      const scaledValue = inVifUnit / 10 ** exponent;
-      const raw = r.value.endsWith('_kwh') || r.value === 'volume_m3' ? Math.floor(scaledValue + 1e-9) : Math.round(scaledValue);
+      const raw = rawOf(r as MbusLayoutRecord & { value: MeasurementKey }, value);
       data = code >= 9 ? bcdBytes(raw, len) : intBytes(raw, len);
     }
   }

@@ -42,38 +42,14 @@ export async function startMbusSimulator(opts: MbusSimulatorOptions): Promise<Mb
   let bridge: { host: string; port: number } | undefined;
   try {
     if (opts.rtu) {
-      const port = new SerialPort({
-        path: opts.rtu.path, baudRate: opts.rtu.baudRate ?? 2400, dataBits: 8, parity: opts.rtu.parity ?? 'even', stopBits: 1, autoOpen: false,
-      });
-      await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-      port.on('error', () => {});
-      const detach = serveMbusLine(port, slaves);
+      const served = await serveMbusSerial(slaves, opts.rtu.path, opts.rtu);
       rtu = { path: opts.rtu.path };
-      closers.push(() => new Promise<void>((resolve) => {
-        detach();
-        if (!port.isOpen) return resolve();
-        port.close(() => resolve());
-      }));
+      closers.push(served.close);
     }
     if (opts.rtuOverTcp) {
-      const sockets = new Set<net.Socket>();
-      const server = net.createServer((sock) => {
-        sockets.add(sock);
-        sock.setNoDelay(true);
-        const detach = serveMbusLine(sock, slaves);
-        sock.on('error', () => {});
-        sock.once('close', () => { detach(); sockets.delete(sock); });
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(opts.rtuOverTcp!.port ?? 0, opts.rtuOverTcp!.host ?? '127.0.0.1', () => resolve());
-      });
-      const addr = server.address() as net.AddressInfo;
-      bridge = { host: addr.address, port: addr.port };
-      closers.push(() => new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }));
+      const served = await serveMbusOverTcp(slaves, opts.rtuOverTcp.host ?? '127.0.0.1', opts.rtuOverTcp.port ?? 0);
+      bridge = { host: served.host, port: served.port };
+      closers.push(served.close);
     }
   } catch (err) {
     for (const c of closers.reverse()) await c();
@@ -89,5 +65,55 @@ export async function startMbusSimulator(opts: MbusSimulatorOptions): Promise<Mb
     async close() {
       for (const c of closers.reverse()) await c();
     },
+  };
+}
+
+export interface ServedMbusLine {
+  readonly host: string;
+  readonly port: number;
+  dropConnections(): void;
+  close(): Promise<void>;
+}
+
+/** The slaves of one M-Bus line on a serial device (EN 13757-2 default 2400 8E1). */
+export async function serveMbusSerial(
+  slaves: readonly MbusSlave[], path: string, opts: { baudRate?: number; parity?: 'none' | 'even' | 'odd' } = {},
+): Promise<{ dropConnections(): void; close(): Promise<void> }> {
+  const port = new SerialPort({ path, baudRate: opts.baudRate ?? 2400, dataBits: 8, parity: opts.parity ?? 'even', stopBits: 1, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  port.on('error', () => {});
+  const detach = serveMbusLine(port, slaves);
+  return {
+    dropConnections: () => undefined,
+    close: () => new Promise<void>((resolve) => {
+      detach();
+      if (!port.isOpen) return resolve();
+      port.close(() => resolve());
+    }),
+  };
+}
+
+/** The slaves of one M-Bus line behind a transparent TCP serial server; port 0 takes a free one. */
+export async function serveMbusOverTcp(slaves: readonly MbusSlave[], host: string, port: number): Promise<ServedMbusLine> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.setNoDelay(true);
+    const detach = serveMbusLine(sock, slaves);
+    sock.on('error', () => {});
+    sock.once('close', () => { detach(); sockets.delete(sock); });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as net.AddressInfo;
+  const dropConnections = () => { for (const s of sockets) s.destroy(); };
+  return {
+    host: addr.address, port: addr.port, dropConnections,
+    close: () => new Promise<void>((resolve) => {
+      dropConnections();
+      server.close(() => resolve());
+    }),
   };
 }

@@ -2,7 +2,8 @@ import type { MeasurementKey } from '../../../core/index.ts';
 import type { MbusModel } from '../../../gateway/models/mbus.ts';
 import type { SimClock } from '../clock.ts';
 import { MeterPhysics, type Inputs, type Values } from '../physics.ts';
-import { encodeRecord } from './encode.ts';
+import type { Fault } from '../faults.ts';
+import { encodeRecord, quantize } from './encode.ts';
 import { ACK, longFrame, type MasterFrame } from './frame.ts';
 
 export interface MbusSlaveSpec {
@@ -15,6 +16,11 @@ export interface MbusSlaveSpec {
   counters?: Values;
   /** The meter's clock for its date/time record; China Standard Time by default. */
   utcOffsetHours?: number;
+  /**
+   * Where the values come from when not from the slave's own physics: a building simulator's
+   * meter, whose counters follow the site's history. Its `silent` fault silences the slave.
+   */
+  source?: { state(): Values; takeFault?(): Fault | null };
 }
 
 // EN 13757-2 5.5: control fields a slave acts on (FCB 20H / FCV 10H masked off).
@@ -42,6 +48,7 @@ export class MbusSlave {
   readonly address: number;
   readonly secondary: string;
   private readonly physics: MeterPhysics;
+  private readonly source: MbusSlaveSpec['source'];
   private readonly utcOffsetHours: number;
   private selected = false;
   private lastFcb: number | null = null;
@@ -60,6 +67,7 @@ export class MbusSlave {
     this.address = spec.address;
     this.secondary = secondary;
     this.utcOffsetHours = spec.utcOffsetHours ?? 8;
+    this.source = spec.source;
     this.physics = new MeterPhysics(spec.model.kind, seed, spec.address, clock.now(), spec.inputs);
     for (const [k, v] of Object.entries(spec.counters ?? {})) this.physics.counters[k as MeasurementKey] = v;
   }
@@ -70,7 +78,19 @@ export class MbusSlave {
 
   /** The physical values now (unquantised). */
   state(): Values {
-    return this.physics.values(this.clock.now());
+    return this.source ? this.source.state() : this.physics.values(this.clock.now());
+  }
+
+  /** The values as a master reads them now: each measurement at the resolution of its record in telegram 1. */
+  get(): Values {
+    const state = this.state();
+    const out: Values = {};
+    for (const r of this.model.telegrams.flat()) {
+      if (r.value === 'fabrication_number' || r.value === 'datetime' || r.dife?.length || out[r.value] !== undefined) continue;
+      const v = state[r.value];
+      if (v !== undefined) out[r.value] = quantize(r as typeof r & { value: MeasurementKey }, v);
+    }
+    return out;
   }
 
   set(inputs: Partial<Inputs>): void {
@@ -83,6 +103,13 @@ export class MbusSlave {
 
   /** The answer to one master frame, or null for silence. */
   handle(f: MasterFrame): Buffer | null {
+    const answer = this.answer(f);
+    // A silenced meter (building fault) hears the frame but does not answer.
+    if (answer && this.source?.takeFault?.()?.kind === 'silent') return null;
+    return answer;
+  }
+
+  private answer(f: MasterFrame): Buffer | null {
     if (f.type === 'short') {
       if (f.c === SND_NKE) {
         if (f.a === 0xff || this.addressed(f.a)) {
@@ -145,7 +172,7 @@ export class MbusSlave {
   /** RSP_UD with CI 72H: long header, the page's records, and DIF 1FH if more pages follow. */
   telegram(page: number): Buffer {
     const now = this.clock.now();
-    const values = this.physics.values(now);
+    const values = this.state();
     const ctx = { values, fabricationNumber: Number(this.secondary), now, utcOffsetHours: this.utcOffsetHours };
     const man = manufacturerCode(this.model.manufacturer);
     const header = Buffer.concat([

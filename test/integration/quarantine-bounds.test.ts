@@ -113,10 +113,10 @@ describe('quarantine bounds under a flood', () => {
   it('streams an unbounded quarantine file left by an older version at start-up, and rotates it', async () => {
     await rogue.close();
     await ing.proc.stop();
-    // 20 entries of 4 MB each, as the unbounded quarantine wrote them, and a line torn by a crash.
+    // 12 entries of 4 MB each, as the unbounded quarantine wrote them, and a line torn by a crash.
     const file = path.join(tmp.dir, 'data', 'quarantine.jsonl');
     const big = 'x'.repeat(4 * 1024 * 1024);
-    const lines = Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: 1000 + i, at: Date.now(), site: 'demo', gateway: 'gw-rogue', seq: i + 1, reason: 'invalid_payload', detail: 'old', payload: big }));
+    const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ id: 1000 + i, at: Date.now(), site: 'demo', gateway: 'gw-rogue', seq: i + 1, reason: 'invalid_payload', detail: 'old', payload: big }));
     writeFileSync(file, `${lines.join('\n')}\n{"id":2000,"at":1,"payl`);
     const legacyMb = statSync(file).size / 1e6;
     ing = await ing.restart();
@@ -127,7 +127,7 @@ describe('quarantine bounds under a flood', () => {
     expect(existsSync(path.join(tmp.dir, 'data', 'quarantine.1.jsonl'))).toBe(false);
     expect(statSync(file).size).toBeLessThan(5 * 1024 * 1024);
     const body = (await (await fetch(`${ing.url}/api/v1/quarantine?limit=3&reason=invalid_payload`)).json()) as { entries: { id: number; payload: { truncated: boolean; bytes: number } }[] };
-    expect(body.entries.map((e) => e.id)).toEqual([1019, 1018, 1017]);
+    expect(body.entries.map((e) => e.id)).toEqual([1011, 1010, 1009]);
     expect(body.entries[0]!.payload).toMatchObject({ truncated: true, bytes: big.length + 2 });
   }, 60_000);
 });

@@ -98,7 +98,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
     gapMs: config.usage.estimateAfterHours * 3_600_000, settleMs: config.usage.lateSettleSeconds * 1000,
     maxQueuedReadings: config.usage.maxQueuedReadings,
   });
-  const conflicts = registry ? new ConflictMonitor(registry, () => directory.allManifests(), log.child({ module: 'registry' })) : null;
+  const conflicts = registry ? new ConflictMonitor(registry, () => directory.allManifests(), log.child({ module: 'registry' }), () => directory.refusedClaims()) : null;
   conflicts?.check();
 
   let broker: EmbeddedBroker | null = null;

@@ -4,7 +4,7 @@ import type { Registry } from './schema.ts';
 
 export type ConflictCode =
   | 'unknown_site' | 'unknown_building' | 'kind_not_supplied' | 'zone_not_present' | 'facility_not_present'
-  | 'duplicate_main' | 'duplicate_meter' | 'unknown_parent';
+  | 'duplicate_main' | 'duplicate_meter' | 'unknown_parent' | 'meter_owned_elsewhere';
 
 export interface ManifestConflict {
   code: ConflictCode;
@@ -22,12 +22,25 @@ export interface ManifestLike {
   meters: readonly ManifestMeter[];
 }
 
+/** A manifest's claim on a meter another gateway owns, refused by the ingestor. */
+export interface RefusedClaimLike {
+  site: string;
+  gateway: string;
+  meter: string;
+  owner: string;
+}
+
 /**
  * Checks gateways' manifests against the registry and lists every disagreement. Nothing is
  * resolved here: which of two main meters is right is for a person to say.
  */
-export function checkManifests(registry: Registry, manifests: readonly ManifestLike[]): ManifestConflict[] {
+export function checkManifests(registry: Registry, manifests: readonly ManifestLike[], refused: readonly RefusedClaimLike[] = []): ManifestConflict[] {
   const out: ManifestConflict[] = [];
+  // Refused, so they change nothing; listed so a person sees which gateway claims whose meter.
+  refused.forEach((r, i) => out.push({
+    code: 'meter_owned_elsewhere', path: formatPath(['refused', i, 'meter']), site: r.site, gateway: r.gateway, meter: r.meter,
+    message: `gateway "${r.gateway}" claims meter "${r.meter}", which gateway "${r.owner}" owns; refused (re-home it through the API if the meter moved)`,
+  }));
   const meterAt = new Map<string, { gateway: string; path: string }>();
   const mainAt = new Map<string, { meter: string; gateway: string }>();
   const parents: { site: string; gateway: string; meter: string; parent: string; path: string }[] = [];

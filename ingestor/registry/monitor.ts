@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { checkManifests, type ManifestConflict, type ManifestLike } from './manifests.ts';
+import { checkManifests, type ManifestConflict, type ManifestLike, type RefusedClaimLike } from './manifests.ts';
 import type { Registry } from './schema.ts';
 
 /**
@@ -9,10 +9,15 @@ import type { Registry } from './schema.ts';
 export class ConflictMonitor {
   private readonly logged = new Set<string>();
 
-  constructor(private readonly registry: Registry, private readonly manifests: () => readonly ManifestLike[], private readonly log: Logger) {}
+  constructor(
+    private readonly registry: Registry,
+    private readonly manifests: () => readonly ManifestLike[],
+    private readonly log: Logger,
+    private readonly refused: () => readonly RefusedClaimLike[] = () => [],
+  ) {}
 
   check(): ManifestConflict[] {
-    const found = checkManifests(this.registry, this.manifests());
+    const found = checkManifests(this.registry, this.manifests(), this.refused());
     for (const c of found) {
       const key = `${c.code}|${c.site}|${c.gateway}|${c.meter ?? ''}|${c.message}`;
       if (this.logged.has(key)) continue;

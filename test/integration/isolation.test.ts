@@ -46,6 +46,7 @@ describe('a gateway owns its meters and its session', () => {
       mqtt: { host: '127.0.0.1', port: 0, loginFailures: { max: 5, windowMs: 60_000 } },
       influx: { url: inject('influxUrl'), database, flushMs: 10 },
       dataDir: data.dir,
+      registry: 'ingestor/registry/examples/demo-site.yaml',
       gateways: [
         { id: 'gw-honest', site: 'demo', passwordHash: hashes['gw-honest'] },
         { id: 'gw-rogue', site: 'demo', passwordHash: hashes['gw-rogue'] },
@@ -94,6 +95,10 @@ describe('a gateway owns its meters and its session', () => {
     const gws = (await (await fetch(`${url}/api/v1/gateways`)).json()) as { gateways: { gateway: string; refused_meters: { meter: string; owner: string }[] }[] };
     expect(gws.gateways.find((g) => g.gateway === 'gw-rogue')!.refused_meters).toEqual([expect.objectContaining({ meter: 'main-elec', owner: 'gw-honest' })]);
     expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^zm_meter_claims_refused_total [1-9]/m);
+    // The site's conflicts name the claim for what it is, where they used to say duplicate_meter.
+    const conflicts = (await (await fetch(`${url}/api/v1/sites/demo/conflicts`)).json()) as { conflicts: { code: string; gateway: string; meter?: string }[] };
+    const claims = conflicts.conflicts.filter((c) => c.meter === 'main-elec' && ['meter_owned_elsewhere', 'duplicate_meter'].includes(c.code));
+    expect(claims.map((c) => [c.code, c.gateway])).toEqual([['meter_owned_elsewhere', 'gw-rogue']]);
   });
 
   it('stores the owner\'s readings and refuses the impostor\'s 99,999,999 kWh for the same meter', async () => {

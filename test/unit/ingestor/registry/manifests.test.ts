@@ -50,3 +50,14 @@ describe('checkManifests', () => {
     expect(checkManifests(reg, [gw])).toEqual([]);
   });
 });
+
+describe('checkManifests with refused claims', () => {
+  it('lists a claim on another gateway\'s meter as meter_owned_elsewhere, not as a duplicate', () => {
+    const gw1 = { site: 'demo', gateway: 'gw-main', meters: [meter({ id: 'main-e', role: 'main' })] };
+    // As applied by the ingestor: the impostor's manifest without the meter it does not own.
+    const rogue = { site: 'demo', gateway: 'gw-rogue', meters: [] };
+    const got = checkManifests(reg, [gw1, rogue], [{ site: 'demo', gateway: 'gw-rogue', meter: 'main-e', owner: 'gw-main' }]);
+    expect(got.map((c) => [c.code, c.path, c.gateway, c.meter])).toEqual([['meter_owned_elsewhere', 'refused[0].meter', 'gw-rogue', 'main-e']]);
+    expect(got[0]!.message).toContain('gateway "gw-main" owns');
+  });
+});

@@ -54,27 +54,27 @@ export const DLT645_3P: Dlt645Model = {
 };
 
 /**
- * Chint DDSU666 single-phase meter, DL/T 645-2007 variant (the nameplate says "DL/T645-2007"
- * under the RS485 terminals; 2400 8E1 from the factory). Its manual lists the standard
- * identifiers below and no vendor-specific ones.
+ * Chint DDSU666 single-phase meter, DL/T 645-2007 variant. The identifiers are the standard's
+ * (Appendix A) for a single-phase meter; the maker's own identifier list was not available to
+ * check them against, so the model is datasheet-only until a capture confirms it.
  */
 export const DDSU666_645: Dlt645Model = {
   protocol: 'dlt645',
   name: 'DDSU666-645',
   vendor: 'Chint (正泰)',
   kind: 'electricity',
-  datasheet: 'Chint DDSU666 single-phase electronic meter user manual, DL/T 645-2007 communication (data identifier list)',
+  datasheet: 'DL/T 645-2007 Appendix A identifiers of a single-phase meter, as a Chint DDSU666 (645 variant) is sold to answer; maker\'s list not checked',
   provenance: { status: 'datasheet' },
   items: [I.forwardActive, I.reverseActive, I.voltageA, I.currentA, I.activePower, I.powerFactor, I.frequency],
 };
 
-/** Chint DTSU666 three-phase meter, DL/T 645-2007 variant. */
+/** Chint DTSU666 three-phase meter, DL/T 645-2007 variant: the standard's three-phase identifiers (maker's list not checked). */
 export const DTSU666_645: Dlt645Model = {
   protocol: 'dlt645',
   name: 'DTSU666-645',
   vendor: 'Chint (正泰)',
   kind: 'electricity',
-  datasheet: 'Chint DTSU666 three-phase electronic meter user manual, DL/T 645-2007 communication (data identifier list)',
+  datasheet: 'DL/T 645-2007 Appendix A identifiers of a three-phase meter, as a Chint DTSU666 (645 variant) is sold to answer; maker\'s list not checked',
   provenance: { status: 'datasheet' },
   items: [
     I.forwardActive, I.reverseActive, I.voltageA, I.voltageB, I.voltageC, I.currentA, I.currentB, I.currentC,
@@ -82,13 +82,13 @@ export const DTSU666_645: Dlt645Model = {
   ],
 };
 
-/** Acrel ADL400 three-phase guide-rail meter in its DL/T 645-2007 mode (the ACR/ADL manuals' "DL/T645 通讯"). */
+/** Acrel ADL400 three-phase guide-rail meter in its DL/T 645-2007 mode: the standard's identifiers incl. reactive energy (maker's list not checked). */
 export const ADL400_645: Dlt645Model = {
   protocol: 'dlt645',
   name: 'ADL400-645',
   vendor: 'Acrel (安科瑞)',
   kind: 'electricity',
-  datasheet: 'Acrel ADL400 guide-rail multi-function meter installation and operation manual, DL/T 645-2007 data identifiers',
+  datasheet: 'DL/T 645-2007 Appendix A identifiers incl. combined reactive energy, as an Acrel ADL400 in DL/T 645 mode is sold to answer; maker\'s list not checked',
   provenance: { status: 'datasheet' },
   items: [
     I.forwardActive, I.reverseActive, I.reactive1, I.reactive2, I.voltageA, I.voltageB, I.voltageC,

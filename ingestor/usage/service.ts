@@ -12,6 +12,7 @@ import { periodOf } from './rollup.ts';
 import { UsageStateStore, type MeterUsageState } from './state-store.ts';
 
 const WRITE_CHUNK = 5000;
+const WRITES_IN_FLIGHT = 2;
 const RETRY_MS = [1000, 5000, 30_000, 60_000] as const;
 
 /**
@@ -356,7 +357,7 @@ export class UsageService {
       }
     }
     const fold = folder.finish();
-    await out.flush();
+    await out.done();
     this.store.meters.set(key, { counter: stepper.state!, fold, replacements: replacements.map((r) => r.at) });
   }
 
@@ -380,7 +381,7 @@ export class UsageService {
       }
     }
     const fold = folder.finish();
-    await out.flush();
+    await out.done();
     const from = b.state.counter.ts;
     const counter = stepper.state!;
     b.state = { counter, fold, replacements: replacements.map((r) => r.at) };
@@ -458,7 +459,7 @@ export class UsageService {
       }
     }
     const next = folder.finish();
-    await out.flush();
+    await out.done();
     const state = stepper.state;
     if (state) this.store.meters.set(key, { counter: state, fold: next, replacements: replacements.map((r) => r.at) });
     if (stopped) {
@@ -484,18 +485,34 @@ export class UsageService {
     return { open: null, hour: tally(0), day: tally(1), month: tally(2) };
   }
 
-  /** Lines in slices of WRITE_CHUNK, so a long step never gathers them all and ingest's own writes go between. */
+  /**
+   * Lines in slices of WRITE_CHUNK, so a long step never gathers them all and ingest's own writes
+   * go between. Up to WRITES_IN_FLIGHT slices are written at once, so deriving the next slice
+   * overlaps InfluxDB taking the last; done() waits for all of them before the state moves on.
+   */
   private output() {
     let buf: string[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failed: Error | null = null;
+    const send = () => {
+      if (!buf.length) return;
+      const slice = buf;
+      buf = [];
+      const w = this.sink.write(slice).then(() => { this.counters.points += slice.length; }, (err: Error) => { failed ??= err; }).finally(() => inFlight.delete(w));
+      inFlight.add(w);
+    };
     return {
       emit: (line: string) => { buf.push(line); },
       full: () => buf.length >= WRITE_CHUNK,
       flush: async () => {
-        if (!buf.length) return;
-        const slice = buf;
-        buf = [];
-        await this.sink.write(slice);
-        this.counters.points += slice.length;
+        send();
+        while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+        if (failed) throw failed;
+      },
+      done: async () => {
+        send();
+        await Promise.all(inFlight);
+        if (failed) throw failed;
       },
     };
   }

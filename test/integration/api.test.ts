@@ -48,8 +48,12 @@ describe('HTTP API', () => {
     expect(autogen[columns.indexOf('shardGroupDuration')]).toBe('8736h0m0s'); // 52 weeks
   });
 
-  it('GET /healthz reports InfluxDB up', async () => {
-    expect(await get('/healthz')).toEqual({ status: 200, body: { status: 'ok', influx: 'up', pending_points: 0 } });
+  it('GET /healthz reports InfluxDB up and the usage derivation', async () => {
+    await ing.ingestor.usage.idle();
+    expect(await get('/healthz')).toEqual({
+      status: 200,
+      body: { status: 'ok', influx: 'up', pending_points: 0, usage: { status: 'ok', failing_meters: 0, pending_meters: 0, backlog_readings: 0, lag_seconds: 0 } },
+    });
   });
 
   it('GET /api/v1/gateways: online, last batch and lag', async () => {

@@ -49,10 +49,18 @@ describe('zonemeter demo', () => {
     await waitFor(() => (existsSync(marker) ? true : undefined), { timeoutMs: 40_000, intervalMs: 500, what: `the backfill marker:\n${out()}` });
     expect(readFileSync(marker, 'utf8')).toMatch(new RegExp(`\\d+ readings from ${from}`));
 
-    const res = await fetch(`${url}/api/v1/sites/demo/indicators`);
+    // Usage follows the backfill: wait until no meter's underived readings reach back a minute.
+    await waitFor(async () => {
+      const h = (await (await fetch(`${url}/healthz`)).json()) as { usage: { lag_seconds: number } };
+      return h.usage.lag_seconds < 60 ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500, what: 'usage derivation to catch up' });
+    // The local days from the backfill's start to today are measured throughout.
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const res = await fetch(`${url}/api/v1/sites/demo/indicators?from=${from}&to=${today}`);
     expect(res.status).toBe(200);
     type Figure = { value: number; unit: string };
-    const { total } = (await res.json()) as { total: { indicators: Record<string, Figure>; quantities: Record<string, Figure> } };
+    const { total, completenessMin } = (await res.json()) as { total: { indicators: Record<string, Figure>; quantities: Record<string, Figure> }; completenessMin: number };
+    expect(completenessMin).toBe(1);
     const q = total.quantities;
     for (const kind of ['electricity', 'heat', 'water']) expect(q[kind]!.value, kind).toBeGreaterThan(0);
     // The figures follow from the backfilled quantities with the GB/T 2589-2020 coefficients.

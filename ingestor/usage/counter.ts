@@ -148,8 +148,9 @@ export class CounterStepper {
     if (step.flag === 'counter_jump') {
       const j = this.jump;
       const limit = this.options.maxRatePerHour;
-      if (j && p.ts > j.ts && p.value >= j.value && limit !== undefined && p.value - j.value <= limit * ((p.ts - j.ts) / HOUR_MS)) {
-        // Two readings agree on the new level: nothing is counted up to the jump, the plain delta after it.
+      if (j && p.ts > j.ts && p.value > j.value && limit !== undefined && p.value - j.value <= limit * ((p.ts - j.ts) / HOUR_MS)) {
+        // The counter goes on counting from the new level: nothing is counted up to the jump, the
+        // plain delta after it. A register that repeats the same wrong value does not count on.
         this.jump = undefined;
         this.last = { ts: p.ts, value: p.value };
         yield* this.shares(state.ts, j.ts, 0, ['counter_jump']);

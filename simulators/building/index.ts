@@ -238,6 +238,9 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
       case 'stuck':
         sim.stick();
         break;
+      case 'counter_jump':
+        sim.misread(m.primary, f.value);
+        break;
       case 'rollover':
         out.wrapAt = sim.nearRollover(m.primary, f.before);
         break;
@@ -270,7 +273,7 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
     faults.delete(id);
     opts.onFault?.({ meter: id, fault: null, scheduled });
     const sim = meter(id);
-    if (f.kind === 'stuck') sim.unstick();
+    if (f.kind === 'stuck' || f.kind === 'counter_jump') sim.unstick();
     else if (f.kind === 'link_drop') await restoreLink(id);
     else if (f.kind !== 'rollover' && f.kind !== 'replace') sim.fault(null);
   }

@@ -75,6 +75,9 @@ export const BuildingFaultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rollover'), before: z.number().positive().default(1) }),
   z.object({ kind: z.literal('replace'), newFirst: z.number().min(0).default(0) }),
   z.object({ kind: z.literal('link_drop') }),
+  // The usage counter reads `value` (a corrupt register, a glitching meter) until cleared; the
+  // truth keeps the real energy, so usage derived from it must refuse the step.
+  z.object({ kind: z.literal('counter_jump'), value: z.number().min(0).default(99_999_999) }),
 ]);
 export type BuildingFault = z.infer<typeof BuildingFaultSchema>;
 

@@ -92,6 +92,12 @@ export class SimMeter {
     return this;
   }
 
+  /** Makes one measurement read `value` until unstick(): a counter register gone wrong. */
+  misread(key: MeasurementKey, value: number): this {
+    this.stuck = { ...this.stuck, [key]: value };
+    return this;
+  }
+
   unstick(): this {
     this.stuck = null;
     return this;

@@ -107,6 +107,13 @@ const cases: Case[] = [
     want: [['00:00', 0, ['counter_jump']], ['00:15', 5]],
   },
   {
+    name: 'a register stuck at a wrong value for several reads is not taken as the new level',
+    points: pts(['00:00', 100], ['00:05', 99_999_999], ['00:10', 99_999_999], ['00:20', 104]),
+    options: { maxRatePerHour: 100 },
+    // both wrong reads refused; 104 − 100 = 4 over 00:00–00:20 → 3 in 00:00, 1 in 00:15
+    want: [['00:00', 3], ['00:15', 1]],
+  },
+  {
     name: 'a one-reading spike is refused and the next reading counts from before it',
     points: pts(['00:00', 100], ['00:15', 99_999_999], ['00:30', 106]),
     options: { maxRatePerHour: 100 },

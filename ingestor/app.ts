@@ -24,6 +24,7 @@ import type { ApiContext } from './api/context.ts';
 import { renderMetrics } from './metrics.ts';
 import { UsageService } from './usage/service.ts';
 import { usageMetrics } from './usage/metrics.ts';
+import { TotalsCache } from './indicators/usage-source.ts';
 import { loadRegistryFile } from './registry/load.ts';
 import type { Registry } from './registry/schema.ts';
 import { parseUtcOffset } from './usage/buckets.ts';
@@ -146,7 +147,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   await http.register(quarantineRoutes(ctx));
   await http.register(metersRoutes(ctx));
   await http.register(liveRoutes(ctx));
-  await http.register(reportingRoutes({ influx, directory, live, now, registry, conflicts, utcOffsetHours: config.utcOffsetHours }));
+  await http.register(reportingRoutes({ influx, totals: new TotalsCache(influx, usage), directory, live, now, registry, conflicts, utcOffsetHours: config.utcOffsetHours }));
   await http.register(platformsRoutes(platforms));
   if (deps.dashboardDir) serveDashboard(http, deps.dashboardDir);
 

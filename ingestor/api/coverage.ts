@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { ZmError } from '../../core/index.ts';
 import { coverage, energyBalance, type CoverageRate } from '../indicators/coverage.ts';
 import { epochBounds, resolvePeriod } from '../indicators/period.ts';
-import { meterTotals } from '../indicators/usage-source.ts';
 import { IsoDate } from '../registry/schema.ts';
 import { Year } from './query-params.ts';
 import type { ReportingContext } from './reporting-context.ts';
@@ -51,7 +50,7 @@ export const coverageRoutes = (ctx: ReportingContext): FastifyPluginAsync => asy
       const last = ctx.live.latest(site, m.id);
       if (last) lastSeen[m.id] = last.ts;
     }
-    const [totals] = await meterTotals(ctx.influx, site, [epochBounds(period, s.utcOffset)]);
+    const [totals] = await ctx.totals.totals(site, [epochBounds(period, s.utcOffset)]);
     const usage: Record<string, number> = {};
     for (const r of totals ?? []) usage[r.meter] = (usage[r.meter] ?? 0) + r.quantity;
     const buildings = s.buildings.map((b) => {

@@ -19,6 +19,6 @@ export const indicatorsRoutes = (ctx: ReportingContext): FastifyPluginAsync => a
     const { site } = SiteParams.parse(req.params);
     const q = IndicatorsQuery.parse(req.query);
     const parentOf = (id: string) => ctx.directory.meter(site, id)?.parent;
-    return siteReport(ctx.influx, requireRegistry(ctx), site, q, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now() });
+    return siteReport(ctx.influx, requireRegistry(ctx), site, q, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now(), totals: (x, p) => ctx.totals.totals(x, p) });
   });
 };

@@ -3,10 +3,13 @@ import type { LiveHub } from '../live/hub.ts';
 import type { ConflictMonitor } from '../registry/monitor.ts';
 import type { Registry } from '../registry/schema.ts';
 import type { InfluxClient } from '../store/influx.ts';
+import type { TotalsCache } from '../indicators/usage-source.ts';
 
 /** What the usage, sites, indicator, coverage and report routes reach. */
 export interface ReportingContext {
   influx: InfluxClient;
+  /** Per-meter usage totals of a period, kept while no usage of their months changed. */
+  totals: TotalsCache;
   directory: Directory;
   live: LiveHub;
   now(): number;

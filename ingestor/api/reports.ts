@@ -20,7 +20,7 @@ export const reportsRoutes = (ctx: ReportingContext): FastifyPluginAsync => asyn
     const { site } = SiteParams.parse(req.params);
     const q = ReportQuery.parse(req.query);
     const parentOf = (id: string) => ctx.directory.meter(site, id)?.parent;
-    const report = await siteReport(ctx.influx, requireRegistry(ctx), site, { year: q.year }, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now() });
+    const report = await siteReport(ctx.influx, requireRegistry(ctx), site, { year: q.year }, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now(), totals: (x, p) => ctx.totals.totals(x, p) });
     const rows = annualTable(report);
     if (q.format === 'json') return { site, year: q.year, quantityRule: report.quantityRule, vintages: report.vintages, rows };
     const plan = report.total.plans[0];
@@ -40,7 +40,7 @@ export const reportsRoutes = (ctx: ReportingContext): FastifyPluginAsync => asyn
     const { site } = SiteParams.parse(req.params);
     const q = ReportQuery.parse(req.query);
     const parentOf = (id: string) => ctx.directory.meter(site, id)?.parent;
-    const table = await monthlyTable(ctx.influx, requireRegistry(ctx), site, q.year, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now() });
+    const table = await monthlyTable(ctx.influx, requireRegistry(ctx), site, q.year, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now(), totals: (x, p) => ctx.totals.totals(x, p) });
     if (q.format === 'json') return table;
     return sendCsv(reply, `${site}-${q.year}-monthly.csv`, toCsv([
       `月度能耗统计 / Monthly energy by building and kind: site ${site}, year ${q.year}`,

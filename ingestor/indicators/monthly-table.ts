@@ -46,7 +46,7 @@ export async function monthlyTable(influx: InfluxClient, registry: Registry, sit
     from: `${year}-${pad(i + 1)}-01`, to: i === 11 ? `${year + 1}-01-01` : `${year}-${pad(i + 2)}-01`, year, months: null,
   }));
   const bounds = months.map((m) => epochBounds(m, site.utcOffset));
-  const all = await meterTotals(influx, siteId, bounds);
+  const all = await (input.totals ? input.totals(siteId, bounds) : meterTotals(influx, siteId, bounds));
   const ctx = yearContext(registry.factors, site, year);
   const vintages = new Map<string, FactorUse>();
   const rows: MonthlyRow[] = [];

@@ -10,7 +10,7 @@ import { computeIndicators, type IndicatorSet } from './intensity.ts';
 import { epochBounds, resolvePeriod, shiftPeriod, type LocalPeriod, type PeriodRequest } from './period.ts';
 import { planProgress, type IndicatorProgress } from './progress.ts';
 import { buildingQuantities, toMeterUsage, type BuildingQuantities } from './quantities.ts';
-import { meterTotals, type MeterTotal } from './usage-source.ts';
+import { meterTotals, type MeterTotal, type Period } from './usage-source.ts';
 
 export interface PlanResult {
   plan: string;
@@ -53,6 +53,8 @@ export interface SiteReportInput {
   /** Meters the directory knows for the site: a kind they meter that has no usage counts as incomplete. */
   meters: readonly ExpectedMeter[];
   now: number;
+  /** Where per-meter totals come from: the reporting cache, else InfluxDB directly. */
+  totals?: (site: string, periods: readonly Period[]) => Promise<MeterTotal[][]>;
 }
 
 export const QUANTITY_RULE = 'Per building and kind: the sum of its main meters (role main) from the daily rollups; where a building has no main meter of a kind, the sum of its top-level meters of that kind (meters whose parent is not another meter of the same building and kind). The site is the sum of its buildings.';
@@ -87,7 +89,7 @@ export async function siteReport(influx: InfluxClient, registry: Registry, siteI
   const baseYears = [...new Set(plans.map((p) => p.baseYear))];
   const periods = [period, ...baseYears.map((y) => shiftPeriod(period, y))];
   const bounds = periods.map((p) => epochBounds(p, site.utcOffset));
-  const totals = await meterTotals(influx, siteId, bounds);
+  const totals = await (input.totals ? input.totals(siteId, bounds) : meterTotals(influx, siteId, bounds));
   const perBuilding = totals.map((rows) => buildingQuantities(rows, parentOf));
   const threshold = registry.completenessThreshold ?? DEFAULT_COMPLETENESS_THRESHOLD;
   const complete = totals.map((rows, i) => completenessByBuilding(rows, input.meters, bounds[i]!.to - bounds[i]!.from, parentOf));

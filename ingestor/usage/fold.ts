@@ -41,7 +41,8 @@ export class UsageFolder {
   private readonly acc: Record<'hour' | 'day' | 'month', Tally | null>;
   private readonly dirty = { hour: false, day: false, month: false };
 
-  constructor(private readonly series: string, private readonly offsetMs: number, state: FoldState, private readonly emit: (line: string) => void) {
+  /** `touched`: told the start of each local month a point is written for, so readers can tell what changed. */
+  constructor(private readonly series: string, private readonly offsetMs: number, state: FoldState, private readonly emit: (line: string) => void, private readonly touched?: (monthStart: number) => void) {
     this.open = state.open && { ...state.open };
     this.acc = { hour: state.hour && { ...state.hour }, day: state.day && { ...state.day }, month: state.month && { ...state.month } };
   }
@@ -66,21 +67,26 @@ export class UsageFolder {
     for (const r of ROLLUPS) {
       let acc = this.acc[r.key];
       if (!open) {
-        if (acc && this.dirty[r.key]) this.emit(usageLine(r.measurement, this.series, acc.start, acc));
+        if (acc && this.dirty[r.key]) this.line(r, acc);
         this.dirty[r.key] = false;
         continue;
       }
       const start = periodOf(open.start, r.period, this.offsetMs).start;
       if (acc && acc.start !== start) {
-        if (this.dirty[r.key]) this.emit(usageLine(r.measurement, this.series, acc.start, acc));
+        if (this.dirty[r.key]) this.line(r, acc);
         acc = null;
       }
       acc ??= zero(start);
       this.acc[r.key] = acc;
-      this.emit(usageLine(r.measurement, this.series, start, plus(acc, open)));
+      this.line(r, plus(acc, open));
       this.dirty[r.key] = false;
     }
     return { open: open && { ...open }, hour: this.acc.hour && { ...this.acc.hour }, day: this.acc.day && { ...this.acc.day }, month: this.acc.month && { ...this.acc.month } };
+  }
+
+  private line(r: (typeof ROLLUPS)[number], t: Tally): void {
+    this.emit(usageLine(r.measurement, this.series, t.start, t));
+    if (r.key === 'month') this.touched?.(t.start);
   }
 
   private close(b: Tally): void {
@@ -89,7 +95,7 @@ export class UsageFolder {
       const start = periodOf(b.start, r.period, this.offsetMs).start;
       let acc = this.acc[r.key];
       if (!acc || acc.start !== start) {
-        if (acc && this.dirty[r.key]) this.emit(usageLine(r.measurement, this.series, acc.start, acc));
+        if (acc && this.dirty[r.key]) this.line(r, acc);
         acc = zero(start);
       }
       this.acc[r.key] = plus(acc, b);

@@ -98,6 +98,9 @@ export interface UsageHealth {
 export class UsageService {
   readonly counters = { readings: 0, rederived: 0, points: 0, errors: 0, counterJumps: 0, deferred: 0 };
   private readonly pending = new Map<string, Pending>();
+  /** Per site and local month start: the generation of its last usage write (see generation()). */
+  private readonly months = new Map<string, Map<number, number>>();
+  private gen = 0;
   private readonly newest = new Map<string, number>();
   private queued = 0;
   private running: Promise<void> | null = null;
@@ -178,6 +181,17 @@ export class UsageService {
       if (Date.now() > until) throw new Error(`usage derivation still has ${this.pending.size} meter(s) pending after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /**
+   * The newest generation of the site's usage in the local months overlapping [from, to): it moves
+   * once a write of usage in one of them has landed, so an answer read before it is known stale.
+   */
+  generation(site: string, from: number, to: number): number {
+    const first = periodOf(from, 'month', this.offsetMs).start;
+    let g = 0;
+    for (const [start, v] of this.months.get(site) ?? []) if (start >= first && start < to && v > g) g = v;
+    return g;
   }
 
   health(): UsageHealth {
@@ -348,8 +362,8 @@ export class UsageService {
     p.readings -= points.length - late;
     if (!fresh.length) return;
     const stepper = new CounterStepper(this.optionsFor(meter, field, replacements), state.counter, this.onEvent(meter));
-    const out = this.output();
-    const folder = new UsageFolder(usageSeries(meter), this.offsetMs, state.fold, out.emit);
+    const out = this.output(meter.site);
+    const folder = new UsageFolder(usageSeries(meter), this.offsetMs, state.fold, out.emit, out.touch);
     for (const x of fresh) {
       for (const s of stepper.push(x)) {
         folder.add(s);
@@ -372,8 +386,8 @@ export class UsageService {
     const field = USAGE_COUNTER[meter.kind]!;
     const replacements = this.replacementsOf(meter);
     const stepper = new CounterStepper(this.optionsFor(meter, field, replacements), b.state.counter, this.onEvent(meter));
-    const out = this.output();
-    const folder = new UsageFolder(usageSeries(meter), this.offsetMs, b.state.fold, out.emit);
+    const out = this.output(meter.site);
+    const folder = new UsageFolder(usageSeries(meter), this.offsetMs, b.state.fold, out.emit, out.touch);
     for (const x of points) {
       for (const s of stepper.push(x)) {
         folder.add(s);
@@ -426,8 +440,8 @@ export class UsageService {
       fold = await this.foldBefore(meter, fromBucket);
     }
 
-    const out = this.output();
-    let folder = new UsageFolder(usageSeries(meter), this.offsetMs, fold, out.emit);
+    const out = this.output(meter.site);
+    let folder = new UsageFolder(usageSeries(meter), this.offsetMs, fold, out.emit, out.touch);
     // A meter seen for the first time (or whose state was lost) may be in the middle of a backfill
     // whose first batches came before its live data: a long gap found now is probably being filled.
     const fresh = !this.store.meters.has(key);
@@ -448,7 +462,7 @@ export class UsageService {
           // The readings after the gap are derived now, from a fresh start at the first of them.
           stopped = { at: last.ts, until: x.ts, state: { counter: last, fold: folder.finish(), replacements: replacements.map((r) => r.at) } };
           stepper = new CounterStepper(this.optionsFor(meter, field, replacements), undefined, this.onEvent(meter));
-          folder = new UsageFolder(usageSeries(meter), this.offsetMs, EMPTY_FOLD, out.emit);
+          folder = new UsageFolder(usageSeries(meter), this.offsetMs, EMPTY_FOLD, out.emit, out.touch);
         }
         for (const s of stepper.push(x)) {
           if (s.bucketStart < fromBucket) continue;
@@ -490,19 +504,29 @@ export class UsageService {
    * go between. Up to WRITES_IN_FLIGHT slices are written at once, so deriving the next slice
    * overlaps InfluxDB taking the last; done() waits for all of them before the state moves on.
    */
-  private output() {
+  private output(site: string) {
     let buf: string[] = [];
+    let touched = new Set<number>();
     const inFlight = new Set<Promise<void>>();
     let failed: Error | null = null;
     const send = () => {
       if (!buf.length) return;
       const slice = buf;
+      const months = touched;
       buf = [];
-      const w = this.sink.write(slice).then(() => { this.counters.points += slice.length; }, (err: Error) => { failed ??= err; }).finally(() => inFlight.delete(w));
+      touched = new Set();
+      const w = this.sink.write(slice).then(() => {
+        this.counters.points += slice.length;
+        let m = this.months.get(site);
+        if (!m) this.months.set(site, (m = new Map()));
+        const g = ++this.gen;
+        for (const start of months) m.set(start, g);
+      }, (err: Error) => { failed ??= err; }).finally(() => inFlight.delete(w));
       inFlight.add(w);
     };
     return {
       emit: (line: string) => { buf.push(line); },
+      touch: (monthStart: number) => { touched.add(monthStart); },
       full: () => buf.length >= WRITE_CHUNK,
       flush: async () => {
         send();

@@ -120,4 +120,14 @@ describe('indicators across a multi-year gap in daily readings', () => {
     expect((await report(2019)).total.indicators.kgce_per_m2).toMatchObject({ value: null, reason: 'no_data' });
     expect((await report(new Date().getFullYear() + 1)).total.indicators.water_m3_per_capita).toMatchObject({ value: null, reason: 'future' });
   });
+
+  it('answers again once a late reading changes a year it already answered', async () => {
+    const before = (await report(2021)).total.quantities.electricity!.value!;
+    expect(before).toBeCloseTo((GAP_KWH * 365) / GAP_DAYS, 6);
+    // A reading found later, on 1 January 2022: the counter then stood 50,000 kWh above 2021's start.
+    expect((await gw.send([{ meter: 'e', ts: local('2022-01-01'), values: { energy_import_kwh: 37_600 + 50_000 } }])).status).toBe('ok');
+    await ing.ingestor.usage.idle();
+    expect((await report(2021)).total.quantities.electricity!.value).toBeCloseTo(50_000, 6);
+    expect((await report(2022)).total.quantities.electricity!.value).toBeCloseTo((41_000 * 365) / (365 + 181), 6);
+  });
 });

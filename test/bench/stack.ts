@@ -78,7 +78,7 @@ export async function startBenchIngestor(opts: {
     gateways,
     ...opts.extra,
   }));
-  const child = startChild(process.execPath, [ZONEMETER, 'ingestor', 'run', '-c', file], { env: { ...process.env, ZM_LOG_LEVEL: 'warn' } });
+  const child = startChild(process.execPath, [...(process.env.ZM_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ZM_BENCH_PROF}`] : []), ZONEMETER, 'ingestor', 'run', '-c', file], { env: { ...process.env, ZM_LOG_LEVEL: 'warn' } });
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

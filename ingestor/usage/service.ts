@@ -4,7 +4,7 @@ import type { Directory, KnownMeter } from '../ingest/directory.ts';
 import type { StoredReading } from '../ingest/pipeline.ts';
 import type { InfluxClient } from '../store/influx.ts';
 import { HOUR_MS, bucketStartOf } from './buckets.ts';
-import { CounterStepper, DEFAULT_GAP_MS, type CounterPoint, type StepShare, type UsageEvent, type UsageOptions } from './counter.ts';
+import { CounterStepper, DEFAULT_GAP_MS, type CounterPoint, type UsageEvent, type UsageOptions } from './counter.ts';
 import { EMPTY_FOLD, UsageFolder, type FoldState, type Tally } from './fold.ts';
 import { USAGE_15M, usageSeries } from './lines.ts';
 import { lastReadingBefore, readingPages, usageSums } from './raw.ts';
@@ -343,7 +343,6 @@ export class UsageService {
       p.notBefore = Math.min(p.notBefore, this.now());
       return;
     }
-    const field = USAGE_COUNTER[meter.kind]!;
     const replacements = this.replacementsOf(meter);
     const applied = new Set(state.replacements);
     const missed = replacements.filter((r) => !applied.has(r.at) && r.at <= state.counter.ts);
@@ -361,10 +360,16 @@ export class UsageService {
     }
     p.readings -= points.length - late;
     if (!fresh.length) return;
+    this.store.meters.set(key, await this.continueFrom(meter, state, fresh, replacements));
+  }
+
+  /** Derives `points` (newer than the state, in time order) from memory; resolves with the state they leave once written. */
+  private async continueFrom(meter: KnownMeter, state: MeterUsageState, points: readonly CounterPoint[], replacements: Replacement[]): Promise<MeterUsageState> {
+    const field = USAGE_COUNTER[meter.kind]!;
     const stepper = new CounterStepper(this.optionsFor(meter, field, replacements), state.counter, this.onEvent(meter));
     const out = this.output(meter.site);
     const folder = new UsageFolder(usageSeries(meter), this.offsetMs, state.fold, out.emit, out.touch);
-    for (const x of fresh) {
+    for (const x of points) {
       for (const s of stepper.push(x)) {
         folder.add(s);
         if (out.full()) await out.flush();
@@ -372,7 +377,7 @@ export class UsageService {
     }
     const fold = folder.finish();
     await out.done();
-    this.store.meters.set(key, { counter: stepper.state!, fold, replacements: replacements.map((r) => r.at) });
+    return { counter: stepper.state ?? state.counter, fold, replacements: replacements.map((r) => r.at) };
   }
 
   /** Late readings that continue the backfill lane, from memory; the step into the data after it stays deferred. */
@@ -382,25 +387,10 @@ export class UsageService {
     b.points = [];
     this.queued -= points.length;
     p.readings -= points.length;
-    const meter = p.meter;
-    const field = USAGE_COUNTER[meter.kind]!;
-    const replacements = this.replacementsOf(meter);
-    const stepper = new CounterStepper(this.optionsFor(meter, field, replacements), b.state.counter, this.onEvent(meter));
-    const out = this.output(meter.site);
-    const folder = new UsageFolder(usageSeries(meter), this.offsetMs, b.state.fold, out.emit, out.touch);
-    for (const x of points) {
-      for (const s of stepper.push(x)) {
-        folder.add(s);
-        if (out.full()) await out.flush();
-      }
-    }
-    const fold = folder.finish();
-    await out.done();
     const from = b.state.counter.ts;
-    const counter = stepper.state!;
-    b.state = { counter, fold, replacements: replacements.map((r) => r.at) };
+    b.state = await this.continueFrom(p.meter, b.state, points, this.replacementsOf(p.meter));
     // The deferred re-derivation now starts from the newest late reading.
-    if (p.redoFrom === from + 1) p.redoFrom = counter.ts + 1;
+    if (p.redoFrom === from + 1) p.redoFrom = b.state.counter.ts + 1;
   }
 
   /**
@@ -542,4 +532,3 @@ export class UsageService {
   }
 }
 
-export type { StepShare };

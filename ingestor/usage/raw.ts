@@ -14,20 +14,6 @@ export async function lastReadingBefore(influx: InfluxClient, site: string, mete
   return points(series?.[0]?.values)[0];
 }
 
-/** Every stored counter reading from `ts` on, in time order. */
-export async function readingsFrom(influx: InfluxClient, site: string, meter: string, field: MeasurementKey, ts: number): Promise<CounterPoint[]> {
-  const [series] = await influx.query(`SELECT "${field}" FROM "${READING_MEASUREMENT}" WHERE ${where(site, meter)} AND time >= ${ts}ms`);
-  return points(series?.[0]?.values);
-}
-
-/** Stored 15-minute usage of a meter in [from, to), by bucket start. */
-export async function usageBuckets(influx: InfluxClient, measurement: string, site: string, meter: string, from: number, to: number): Promise<Map<number, number>> {
-  const [series] = await influx.query(`SELECT "value" FROM "${measurement}" WHERE ${where(site, meter)} AND time >= ${from}ms AND time < ${to}ms`);
-  const out = new Map<number, number>();
-  for (const p of points(series?.[0]?.values)) out.set(p.ts, (out.get(p.ts) ?? 0) + p.value);
-  return out;
-}
-
 /**
  * Stored counter readings from `ts` to `upTo` (inclusive), in time order, a page at a time:
  * re-deriving a meter after a multi-year backfill reads hundreds of thousands of readings, never

@@ -1,5 +1,6 @@
 import { addressBytes, addressDigits, hex2, sum8 } from '../bcd.ts';
 import { FrameError } from '../errors.ts';
+import { scanFor } from '../scan.ts';
 
 // CJ/T 188-2004, 5.x: frame = 68H T A0…A6 C L DATA CS 16H. T is the meter type (Table 2), the
 // address is 7 BCD bytes, low byte first; DATA is sent as is (no 33H offset, unlike DL/T 645);
@@ -80,19 +81,7 @@ export function readAddressRequest(meterType: number, ser: number, preamble?: nu
 
 /** Like DL/T 645 scanFrame: skips stray bytes, `{ need }` while incomplete, strict for decode. */
 export function scanFrame(buf: Uint8Array, strict = false): Cjt188Frame | { need: number } | null {
-  let i = 0;
-  for (;;) {
-    while (i < buf.length && buf[i] !== START) i++;
-    if (i >= buf.length) return null;
-    const r = frameAt(buf, i);
-    if (r instanceof FrameError) {
-      if (strict) throw r;
-      i++;
-      continue;
-    }
-    if ('need' in r) return r;
-    return { ...r, skipped: i };
-  }
+  return scanFor(buf, START, frameAt, strict);
 }
 
 function frameAt(buf: Uint8Array, i: number): Omit<Cjt188Frame, 'skipped'> | { need: number } | FrameError {

@@ -1,5 +1,6 @@
 import { addressBytes, addressDigits, hex2, sum8 } from '../bcd.ts';
 import { FrameError } from '../errors.ts';
+import { scanFor } from '../scan.ts';
 
 // DL/T 645-2007, 4.1: frame = 68H A0…A5 68H C L DATA CS 16H; the address is 6 BCD bytes, low byte
 // first; every DATA byte is sent plus 33H (4.5); CS is the sum mod 256 of every byte from the
@@ -78,19 +79,7 @@ export const readAddressRequest = (preamble?: number) => encodeFrame(WILDCARD, F
  * With `strict`, the first 68H must start a valid frame or its defect is thrown (for `decode`).
  */
 export function scanFrame(buf: Uint8Array, strict = false): Dlt645Frame | { need: number } | null {
-  let i = 0;
-  for (;;) {
-    while (i < buf.length && buf[i] !== START) i++;
-    if (i >= buf.length) return null;
-    const r = frameAt(buf, i);
-    if (r instanceof FrameError) {
-      if (strict) throw r;
-      i++;
-      continue;
-    }
-    if ('need' in r) return r;
-    return { ...r, skipped: i };
-  }
+  return scanFor(buf, START, frameAt, strict);
 }
 
 function frameAt(buf: Uint8Array, i: number): Omit<Dlt645Frame, 'skipped'> | { need: number } | FrameError {

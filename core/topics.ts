@@ -37,6 +37,11 @@ export const topics = {
   limits: (site: string, gateway: string) => topic(site, gateway, 'limits'),
 };
 
+/** One topic type of every site and gateway: what the ingestor subscribes to. */
+export function topicFilter(type: TopicType): string {
+  return `${TOPIC_ROOT}/+/+/${type}`;
+}
+
 /** Parses `zm/v1/{site}/{gateway}/{type}`; null for anything else. */
 export function parseTopic(name: string): TopicAddress | null {
   const parts = name.split('/');

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import {
-  parsePayload, parseTopic, topics, WIRE_VERSION, type Ack, type Batch, type Reading,
+  parsePayload, parseTopic, topicFilter, topics, WIRE_VERSION, type Ack, type Batch, type Reading,
 } from '../../core/index.ts';
 import type { MessageBus } from '../broker/bus.ts';
 import { readingLine } from '../store/points.ts';
@@ -48,9 +48,9 @@ export class IngestPipeline {
   }
 
   async start(): Promise<void> {
-    await this.bus.subscribe('zm/v1/+/+/manifest', (t, p) => this.onManifest(t, p));
-    await this.bus.subscribe('zm/v1/+/+/status', (t, p) => this.onStatus(t, p));
-    await this.bus.subscribe('zm/v1/+/+/batch', (t, p) => this.onBatch(t, p));
+    await this.bus.subscribe(topicFilter('manifest'), (t, p) => this.onManifest(t, p));
+    await this.bus.subscribe(topicFilter('status'), (t, p) => this.onStatus(t, p));
+    await this.bus.subscribe(topicFilter('batch'), (t, p) => this.onBatch(t, p));
   }
 
   private async onManifest(topic: string, payload: Buffer): Promise<void> {

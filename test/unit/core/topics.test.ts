@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePayload, parseTopic, topics } from '../../../core/index.ts';
+import { parsePayload, parseTopic, topicFilter, topics } from '../../../core/index.ts';
 
 const batch = {
   v: 1, site: 'hq', gateway: 'gw-1', seq: 7, sent: 1_700_000_000_000,
@@ -19,6 +19,11 @@ describe('topic map', () => {
     'zm/v1/+/gw-1/batch', 'zm/v1/hq/#/batch', 'zm/v1//gw-1/batch',
   ])('rejects %s', (t) => {
     expect(parseTopic(t)).toBeNull();
+  });
+
+  it('builds the ingestor\'s subscription filters from the same root', () => {
+    expect(topicFilter('batch')).toBe('zm/v1/+/+/batch');
+    expect(topicFilter('manifest').split('/').slice(0, 2).join('/')).toBe(topics.manifest('hq', 'gw-1').split('/').slice(0, 2).join('/'));
   });
 
   it('refuses to build a topic from an id with a wildcard', () => {

@@ -24,7 +24,7 @@ import type { ApiContext } from './api/context.ts';
 import { renderMetrics } from './metrics.ts';
 import { UsageService } from './usage/service.ts';
 import { usageMetrics } from './usage/metrics.ts';
-import { TotalsCache } from './indicators/usage-source.ts';
+import { TotalsCache } from './reports/totals.ts';
 import { loadRegistryFile } from './registry/load.ts';
 import type { Registry } from './registry/schema.ts';
 import { parseUtcOffset } from './usage/buckets.ts';

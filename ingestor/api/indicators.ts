@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { IsoDate } from '../registry/schema.ts';
-import { siteReport } from '../indicators/site-report.ts';
+import { readSiteReport } from '../reports/read.ts';
 import { Flag, Year } from './query-params.ts';
 import type { ReportingContext } from './reporting-context.ts';
 import { SiteParams, expectedMeters, requireRegistry } from './sites.ts';
@@ -19,6 +19,6 @@ export const indicatorsRoutes = (ctx: ReportingContext): FastifyPluginAsync => a
     const { site } = SiteParams.parse(req.params);
     const q = IndicatorsQuery.parse(req.query);
     const parentOf = (id: string) => ctx.directory.meter(site, id)?.parent;
-    return siteReport(ctx.influx, requireRegistry(ctx), site, q, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now(), totals: (x, p) => ctx.totals.totals(x, p) });
+    return readSiteReport((x, p) => ctx.totals.totals(x, p), requireRegistry(ctx), site, q, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now() });
   });
 };

@@ -3,7 +3,7 @@ import type { LiveHub } from '../live/hub.ts';
 import type { ConflictMonitor } from '../registry/monitor.ts';
 import type { Registry } from '../registry/schema.ts';
 import type { InfluxClient } from '../store/influx.ts';
-import type { TotalsCache } from '../indicators/usage-source.ts';
+import type { TotalsCache } from '../reports/totals.ts';
 
 /** What the usage, sites, indicator, coverage and report routes reach. */
 export interface ReportingContext {

@@ -2,8 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { annualTable, vintageLine } from '../indicators/annual-table.ts';
 import { toCsv } from '../indicators/csv.ts';
-import { monthlyTable } from '../indicators/monthly-table.ts';
-import { siteReport } from '../indicators/site-report.ts';
+import { readMonthlyTable, readSiteReport } from '../reports/read.ts';
 import { Year } from './query-params.ts';
 import type { ReportingContext } from './reporting-context.ts';
 import { SiteParams, expectedMeters, requireRegistry } from './sites.ts';
@@ -20,7 +19,7 @@ export const reportsRoutes = (ctx: ReportingContext): FastifyPluginAsync => asyn
     const { site } = SiteParams.parse(req.params);
     const q = ReportQuery.parse(req.query);
     const parentOf = (id: string) => ctx.directory.meter(site, id)?.parent;
-    const report = await siteReport(ctx.influx, requireRegistry(ctx), site, { year: q.year }, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now(), totals: (x, p) => ctx.totals.totals(x, p) });
+    const report = await readSiteReport((x, p) => ctx.totals.totals(x, p), requireRegistry(ctx), site, { year: q.year }, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now() });
     const rows = annualTable(report);
     if (q.format === 'json') return { site, year: q.year, quantityRule: report.quantityRule, vintages: report.vintages, rows };
     const plan = report.total.plans[0];
@@ -40,7 +39,7 @@ export const reportsRoutes = (ctx: ReportingContext): FastifyPluginAsync => asyn
     const { site } = SiteParams.parse(req.params);
     const q = ReportQuery.parse(req.query);
     const parentOf = (id: string) => ctx.directory.meter(site, id)?.parent;
-    const table = await monthlyTable(ctx.influx, requireRegistry(ctx), site, q.year, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now(), totals: (x, p) => ctx.totals.totals(x, p) });
+    const table = await readMonthlyTable((x, p) => ctx.totals.totals(x, p), requireRegistry(ctx), site, q.year, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now() });
     if (q.format === 'json') return table;
     return sendCsv(reply, `${site}-${q.year}-monthly.csv`, toCsv([
       `月度能耗统计 / Monthly energy by building and kind: site ${site}, year ${q.year}`,

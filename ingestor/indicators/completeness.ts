@@ -1,8 +1,7 @@
 import type { EnergyKind } from '../../core/index.ts';
 import type { Measure } from './energy.ts';
 import type { IndicatorSet } from './intensity.ts';
-import { pickCounted } from './quantities.ts';
-import type { MeterTotal } from './usage-source.ts';
+import { pickCounted, type MeterTotal } from './quantities.ts';
 
 /** A meter the directory knows: what a building's quantity of a kind is expected to come from. */
 export interface ExpectedMeter {

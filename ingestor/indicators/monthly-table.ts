@@ -2,13 +2,11 @@ import { ENERGY_KINDS, ZmError, type EnergyKind } from '../../core/index.ts';
 import type { Carrier } from '../registry/factors.ts';
 import { findSite } from '../registry/lookup.ts';
 import type { Registry } from '../registry/schema.ts';
-import type { InfluxClient } from '../store/influx.ts';
 import { totals, yearContext, type FactorUse } from './energy.ts';
-import { epochBounds, type LocalPeriod } from './period.ts';
-import { buildingQuantities } from './quantities.ts';
+import { epochBounds, type LocalPeriod, type Period } from './period.ts';
+import { buildingQuantities, type MeterTotal } from './quantities.ts';
 import { completenessByBuilding, DEFAULT_COMPLETENESS_THRESHOLD } from './completeness.ts';
 import type { SiteReportInput } from './site-report.ts';
-import { meterTotals } from './usage-source.ts';
 
 export interface MonthlyRow {
   month: string;
@@ -35,18 +33,29 @@ export interface MonthlyTable {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** Per local month, per building and kind: the quantity (same rule as the indicators), its kgce and CO₂. */
-export async function monthlyTable(influx: InfluxClient, registry: Registry, siteId: string, year: number, input: SiteReportInput): Promise<MonthlyTable> {
+const monthsOf = (year: number): LocalPeriod[] => Array.from({ length: 12 }, (_, i) => ({
+  from: `${year}-${pad(i + 1)}-01`, to: i === 11 ? `${year + 1}-01-01` : `${year}-${pad(i + 2)}-01`, year, months: null,
+}));
+
+/** The twelve local months of `year` at the site, as epoch bounds: what monthlyTable needs totals for. */
+export function monthBounds(registry: Registry, siteId: string, year: number): Period[] {
+  const found = findSite(registry, siteId);
+  if (!found) throw new ZmError('ERR_NOT_FOUND', `the registry has no site "${siteId}"`);
+  return monthsOf(year).map((m) => epochBounds(m, found.site.utcOffset));
+}
+
+/**
+ * Per local month, per building and kind: the quantity (same rule as the indicators), its kgce and
+ * CO₂, from the per-meter totals of each month of monthBounds (same order).
+ */
+export function monthlyTable(registry: Registry, siteId: string, year: number, all: readonly MeterTotal[][], input: SiteReportInput): MonthlyTable {
   const { parentOf } = input;
   const threshold = registry.completenessThreshold ?? DEFAULT_COMPLETENESS_THRESHOLD;
   const found = findSite(registry, siteId);
   if (!found) throw new ZmError('ERR_NOT_FOUND', `the registry has no site "${siteId}"`);
   const { site } = found;
-  const months: LocalPeriod[] = Array.from({ length: 12 }, (_, i) => ({
-    from: `${year}-${pad(i + 1)}-01`, to: i === 11 ? `${year + 1}-01-01` : `${year}-${pad(i + 2)}-01`, year, months: null,
-  }));
+  const months = monthsOf(year);
   const bounds = months.map((m) => epochBounds(m, site.utcOffset));
-  const all = await (input.totals ? input.totals(siteId, bounds) : meterTotals(influx, siteId, bounds));
   const ctx = yearContext(registry.factors, site, year);
   const vintages = new Map<string, FactorUse>();
   const rows: MonthlyRow[] = [];

@@ -1,6 +1,15 @@
 import { MINUTE_MS, parseUtcOffset } from '../usage/buckets.ts';
 import { yearPeriod } from '../registry/lookup.ts';
-import type { Period } from './usage-source.ts';
+
+/** Epoch-ms bounds of a period, as the rollups are read for it. */
+export interface Period {
+  /** Epoch ms, inclusive. */
+  from: number;
+  /** Epoch ms, exclusive. */
+  to: number;
+  /** Both bounds are local month starts: the monthly rollups answer, 12 points per meter and year. */
+  wholeMonths?: boolean;
+}
 
 /** A reporting period in the site's local calendar: dates [from, to) and the data year it belongs to. */
 export interface LocalPeriod {

@@ -1,8 +1,21 @@
-import type { EnergyKind } from '../../core/index.ts';
+import type { EndUse, EnergyKind, Facility, Zone } from '../../core/index.ts';
 import type { Carrier } from '../registry/factors.ts';
 import type { MeterUsage } from './breakdown.ts';
 import type { Quantities } from './energy.ts';
-import type { MeterTotal } from './usage-source.ts';
+
+/** One meter's usage over a period, from the daily rollups, with the tags it was written with. */
+export interface MeterTotal {
+  meter: string;
+  building: string;
+  kind: EnergyKind;
+  role: 'main' | 'sub';
+  zone: Zone;
+  endUse: EndUse;
+  facility?: Facility;
+  quantity: number;
+  /** Milliseconds of the period covered by measured usage. */
+  measuredMs: number;
+}
 
 /** How a building's quantity of a kind was taken, for the answer to say. */
 export type QuantitySource = 'main' | 'top_level_meters';

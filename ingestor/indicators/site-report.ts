@@ -1,16 +1,14 @@
 import { ENERGY_KINDS, ZmError, type EnergyKind } from '../../core/index.ts';
 import { areaFor, findBuilding, findSite, headcountFor } from '../registry/lookup.ts';
 import { plansInForce, type Plan } from '../registry/plans.ts';
-import type { Building, Registry } from '../registry/schema.ts';
-import type { InfluxClient } from '../store/influx.ts';
+import type { Building, Registry, Site } from '../registry/schema.ts';
 import { breakdown, type BreakdownRow } from './breakdown.ts';
 import { completenessByBuilding, DEFAULT_COMPLETENESS_THRESHOLD, leastComplete, withCompleteness, type ExpectedMeter, type KindCompleteness } from './completeness.ts';
 import { addQuantities, yearContext, type FactorUse, type Measure, type Quantities } from './energy.ts';
 import { computeIndicators, type IndicatorSet } from './intensity.ts';
-import { epochBounds, resolvePeriod, shiftPeriod, type LocalPeriod, type PeriodRequest } from './period.ts';
+import { epochBounds, resolvePeriod, shiftPeriod, type LocalPeriod, type Period, type PeriodRequest } from './period.ts';
 import { planProgress, type IndicatorProgress } from './progress.ts';
-import { buildingQuantities, toMeterUsage, type BuildingQuantities } from './quantities.ts';
-import { meterTotals, type MeterTotal, type Period } from './usage-source.ts';
+import { buildingQuantities, toMeterUsage, type BuildingQuantities, type MeterTotal } from './quantities.ts';
 
 export interface PlanResult {
   plan: string;
@@ -53,8 +51,19 @@ export interface SiteReportInput {
   /** Meters the directory knows for the site: a kind they meter that has no usage counts as incomplete. */
   meters: readonly ExpectedMeter[];
   now: number;
-  /** Where per-meter totals come from: the reporting cache, else InfluxDB directly. */
-  totals?: (site: string, periods: readonly Period[]) => Promise<MeterTotal[][]>;
+}
+
+/** The periods a site report compares: the one asked for, then each plan's base year over the same dates. */
+export interface ReportPeriods {
+  siteId: string;
+  site: Site;
+  period: LocalPeriod;
+  plans: Plan[];
+  baseYears: number[];
+  /** `period`, then one per base year, in local dates. */
+  periods: LocalPeriod[];
+  /** The same, as epoch bounds: the per-meter totals are read for these, in this order. */
+  bounds: Period[];
 }
 
 export const QUANTITY_RULE = 'Per building and kind: the sum of its main meters (role main) from the daily rollups; where a building has no main meter of a kind, the sum of its top-level meters of that kind (meters whose parent is not another meter of the same building and kind). The site is the sum of its buildings.';
@@ -70,12 +79,8 @@ interface Scope {
 
 const sumDefined = (values: (number | undefined)[]) => (values.some((v) => v === undefined) ? undefined : values.reduce<number>((s, v) => s + v!, 0));
 
-/**
- * Indicators of a site and each of its buildings for a period, against the base year of every plan
- * in force (over the same dates), from the daily usage rollups in one InfluxDB request.
- */
-export async function siteReport(influx: InfluxClient, registry: Registry, siteId: string, req: PeriodRequest, input: SiteReportInput): Promise<SiteReport> {
-  const { parentOf, now } = input;
+/** Which periods a report of `req` needs totals for; refuses an unknown site or a malformed period. */
+export function reportPeriods(registry: Registry, siteId: string, req: PeriodRequest, now: number): ReportPeriods {
   const found = findSite(registry, siteId);
   if (!found) throw new ZmError('ERR_NOT_FOUND', `the registry has no site "${siteId}"`);
   const { site } = found;
@@ -88,8 +93,16 @@ export async function siteReport(influx: InfluxClient, registry: Registry, siteI
   const plans: Plan[] = plansInForce(findBuilding(registry, siteId, site.buildings[0]!.id)!.plans, period.year);
   const baseYears = [...new Set(plans.map((p) => p.baseYear))];
   const periods = [period, ...baseYears.map((y) => shiftPeriod(period, y))];
-  const bounds = periods.map((p) => epochBounds(p, site.utcOffset));
-  const totals = await (input.totals ? input.totals(siteId, bounds) : meterTotals(influx, siteId, bounds));
+  return { siteId, site, period, plans, baseYears, periods, bounds: periods.map((p) => epochBounds(p, site.utcOffset)) };
+}
+
+/**
+ * Indicators of a site and each of its buildings for a period, against the base year of every plan
+ * in force (over the same dates), from the per-meter totals of each of `at.bounds` (same order).
+ */
+export function siteReport(registry: Registry, at: ReportPeriods, totals: readonly MeterTotal[][], input: SiteReportInput): SiteReport {
+  const { parentOf, now } = input;
+  const { siteId, site, period, plans, baseYears, periods, bounds } = at;
   const perBuilding = totals.map((rows) => buildingQuantities(rows, parentOf));
   const threshold = registry.completenessThreshold ?? DEFAULT_COMPLETENESS_THRESHOLD;
   const complete = totals.map((rows, i) => completenessByBuilding(rows, input.meters, bounds[i]!.to - bounds[i]!.from, parentOf));

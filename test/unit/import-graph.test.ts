@@ -20,7 +20,8 @@ interface Edge { from: string; spec: string; target: string }
 
 function edges(folder: string): Edge[] {
   const out: Edge[] = [];
-  for (const file of files(path.join(root, folder))) {
+  const list = folder === '.' ? readdirSync(root).filter((n) => /\.(ts|js|mjs)$/.test(n)).map((n) => path.join(root, n)) : files(path.join(root, folder));
+  for (const file of list) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(SPEC)) {
       const spec = (m[1] ?? m[2] ?? m[3])!;
@@ -60,5 +61,29 @@ describe('import graph', () => {
   it('dashboard reaches only core, and the ingestor over HTTP', () => {
     const bad = edges('dashboard').filter((e) => !e.target.startsWith('pkg:') && !['core', 'dashboard'].includes(top(e.target)));
     expect(bad).toEqual([]);
+  });
+
+  it('ingestor/indicators are pure: core, the registry and their own files; no package, store, reports, fastify or InfluxDB client', () => {
+    const all = edges(path.join('ingestor', 'indicators'));
+    expect(all.length).toBeGreaterThan(10);
+    const pure = [path.join('ingestor', 'indicators'), path.join('ingestor', 'registry'), path.join('ingestor', 'usage', 'buckets.ts')];
+    const bad = all.filter((e) => e.target.startsWith('pkg:')
+      || (top(e.target) !== 'core' && !pure.some((p) => e.target === p || e.target.startsWith(p + path.sep))));
+    expect(bad).toEqual([]);
+    // Said outright as well, since these are what the folder must never reach, whatever the list above allows later.
+    expect(all.filter((e) => e.target.startsWith(path.join('ingestor', 'store')) || e.target.startsWith(path.join('ingestor', 'reports'))
+      || ['@influxdata/influxdb-client', 'fastify'].includes(pkg(e.target)) || e.target === path.join('ingestor', 'registry', 'load.ts'))).toEqual([]);
+  });
+
+  it('cli reaches gateway, ingestor, simulators, core and dashboard/build only', () => {
+    const bad = edges('cli').filter((e) => !e.target.startsWith('pkg:')
+      && !['cli', 'core', 'gateway', 'ingestor', 'simulators'].includes(top(e.target)) && e.target !== path.join('dashboard', 'build.ts'));
+    expect(bad).toEqual([]);
+  });
+
+  it('nothing imports cli but bin/ and the tests', () => {
+    const bad = ['.', 'core', 'gateway', 'ingestor', 'simulators', 'dashboard', 'scripts'].flatMap(edges).filter((e) => top(e.target) === 'cli');
+    expect(bad).toEqual([]);
+    expect(edges('bin').some((e) => top(e.target) === 'cli')).toBe(true);
   });
 });

@@ -1,29 +1,8 @@
 import type { EndUse, EnergyKind, Facility, Zone } from '../../core/index.ts';
+import type { Period } from '../indicators/period.ts';
+import type { MeterTotal } from '../indicators/quantities.ts';
 import { ql, type InfluxClient } from '../store/influx.ts';
 import { USAGE_1D, USAGE_1MO } from '../usage/lines.ts';
-
-/** One meter's usage over a period, from the daily rollups, with the tags it was written with. */
-export interface MeterTotal {
-  meter: string;
-  building: string;
-  kind: EnergyKind;
-  role: 'main' | 'sub';
-  zone: Zone;
-  endUse: EndUse;
-  facility?: Facility;
-  quantity: number;
-  /** Milliseconds of the period covered by measured usage. */
-  measuredMs: number;
-}
-
-export interface Period {
-  /** Epoch ms, inclusive. */
-  from: number;
-  /** Epoch ms, exclusive. */
-  to: number;
-  /** Both bounds are local month starts: the monthly rollups answer, 12 points per meter and year. */
-  wholeMonths?: boolean;
-}
 
 const TAGS = ['building', 'kind', 'meter', 'role', 'zone', 'end_use', 'facility'];
 

@@ -15,7 +15,8 @@ const command: Command = {
     try {
       gw = await build(config, { log });
       const health = await gw.start();
-      log.info({ health, meters: config.meters.length }, 'gateway running');
+      // Node version and CPU in the first line an installer reads: boards run Debian's own node.
+      log.info({ health, meters: config.meters.length, node: process.version, arch: process.arch }, 'gateway running');
     } catch (err) {
       // Whatever started before the failure (journal timers, sockets) must not keep the process
       // alive: close it, then let the error (naming its config field) end the run with exit 1.

@@ -28,8 +28,13 @@ export interface ZmProcess {
 
 const running = new Set<ZmProcess>();
 
-export function spawnZm(args: string[], env: Record<string, string> = {}): ZmProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/zonemeter.js'), ...args], {
+/**
+ * `launcher` replaces `node bin/zonemeter.js`: e.g. a board's node under qemu running the bundle,
+ * `['qemu-aarch64-static', '-L', root, `${root}/usr/bin/node`, 'dist/zonemeter.mjs']`.
+ */
+export function spawnZm(args: string[], env: Record<string, string> = {}, launcher?: readonly string[]): ZmProcess {
+  const [cmd, ...pre] = launcher ?? [process.execPath, path.join(ROOT, 'bin/zonemeter.js')];
+  const child = spawn(cmd!, [...pre, ...args], {
     cwd: ROOT,
     env: { ...process.env, ZM_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

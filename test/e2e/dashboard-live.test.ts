@@ -1,13 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pino from 'pino';
-import { buildDashboard } from '../../dashboard/build.ts';
 import { findModel } from '../../gateway/models/index.ts';
 import { build as buildIngestor, type Ingestor } from '../../ingestor/app.ts';
 import { startMeterSimulator, type MeterSimulator } from '../../simulators/meter/index.ts';
 import { ARTIFACTS, launchChromium } from '../support/browser.ts';
-import { startTestGateway, startTestIngestor, tempDir, waitFor, type TestGateway, type TestIngestor } from '../support/harness.ts';
+import { startTestGateway, startTestIngestor, waitFor, type TestGateway, type TestIngestor } from '../support/harness.ts';
 
 describe('dashboard in Chromium', () => {
   let sim: MeterSimulator;
@@ -16,7 +15,6 @@ describe('dashboard in Chromium', () => {
   let url: string;
   let gw: TestGateway;
   let chromium: Awaited<ReturnType<typeof launchChromium>>;
-  const dist = tempDir('zm-dash-');
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -28,8 +26,7 @@ describe('dashboard in Chromium', () => {
     // The test ingestor, rebuilt with the dashboard served at `/`.
     ing = await startTestIngestor({ gateways: [['hq', 'gw-1']] });
     await ing.ingestor.close();
-    const built = await buildDashboard(dist.dir);
-    ingestor = await buildIngestor(ing.config, { log: pino({ level: 'silent' }), dashboardDir: built.dir });
+    ingestor = await buildIngestor(ing.config, { log: pino({ level: 'silent' }), dashboardDir: inject('dashboardDir') });
     url = await ingestor.listen();
     gw = await startTestGateway({
       site: 'hq', gateway: 'gw-1', building: 'tower',
@@ -45,7 +42,6 @@ describe('dashboard in Chromium', () => {
     await gw?.close();
     await ingestor?.close();
     await sim?.close();
-    dist.remove();
   });
 
   it('shows the live reading, follows a change, and switches language', async () => {

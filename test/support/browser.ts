@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import pino from 'pino';
-import { buildDashboard } from '../../dashboard/build.ts';
+import { inject } from 'vitest';
 import { build as buildIngestor, type Ingestor } from '../../ingestor/app.ts';
-import { startTestIngestor, tempDir, type TestIngestor } from './harness.ts';
+import { startTestIngestor, type TestIngestor } from './harness.ts';
 
 /** Debian's Chromium, headless, with nothing reaching beyond loopback. */
 export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
@@ -30,23 +30,19 @@ export interface DashboardIngestor {
   ing: TestIngestor;
   ingestor: Ingestor;
   url: string;
-  sizes: Record<string, number>;
   close(): Promise<void>;
 }
 
-/** A test ingestor rebuilt to serve a freshly built dashboard at `/` (same config, database and data dir). */
+/** A test ingestor rebuilt to serve the run's dashboard (test/support/dashboard-setup.ts) at `/` (same config, database and data dir). */
 export async function startDashboardIngestor(opts: Parameters<typeof startTestIngestor>[0] = {}): Promise<DashboardIngestor> {
   const ing = await startTestIngestor(opts);
   await ing.ingestor.close();
-  const dist = tempDir('zm-dash-');
-  const built = await buildDashboard(dist.dir);
-  const ingestor = await buildIngestor(ing.config, { log: pino({ level: 'silent' }), dashboardDir: built.dir });
+  const ingestor = await buildIngestor(ing.config, { log: pino({ level: 'silent' }), dashboardDir: inject('dashboardDir') });
   const url = await ingestor.listen();
   return {
-    ing, ingestor, url, sizes: built.sizes,
+    ing, ingestor, url,
     async close() {
       await ingestor.close();
-      dist.remove();
     },
   };
 }

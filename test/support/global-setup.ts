@@ -11,17 +11,34 @@ declare module 'vitest' {
   }
 }
 
-let influxd: ManagedInfluxd | undefined;
-let dir: string | undefined;
+interface Shared {
+  dir: string;
+  influxd: Promise<ManagedInfluxd>;
+  users: number;
+}
+
+// vitest loads this file once per project that lists it (integration, e2e), each copy with its own
+// module state, but all in the one main process: the influxd is kept on globalThis so the projects
+// of a run share one, started by the first and stopped after the last.
+const KEY = Symbol.for('zonemeter.test.influxd');
+const holder = globalThis as { [KEY]?: Shared };
 
 // One real influxd for the whole run; each test file uses its own database so files never share data.
 export async function setup(project: TestProject): Promise<void> {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'zm-influxd-'));
-  influxd = await startInfluxd({ dir });
-  project.provide('influxUrl', influxd.url);
+  let shared = holder[KEY];
+  if (!shared) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'zm-influxd-'));
+    shared = holder[KEY] = { dir, influxd: startInfluxd({ dir }), users: 0 };
+  }
+  shared.users++;
+  project.provide('influxUrl', (await shared.influxd).url);
 }
 
 export async function teardown(): Promise<void> {
-  await influxd?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  const shared = holder[KEY];
+  if (!shared || --shared.users > 0) return;
+  delete holder[KEY];
+  // A start that failed has already failed the run with its own error.
+  await shared.influxd.then((influxd) => influxd.stop(), () => undefined);
+  rmSync(shared.dir, { recursive: true, force: true });
 }

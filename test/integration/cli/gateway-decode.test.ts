@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CJT188_FRAMES, DLT645_FRAMES } from '../gateway/protocols/captured-frames.ts';
+import { CJT188_FRAMES, DLT645_FRAMES } from '../../unit/gateway/protocols/captured-frames.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const run = (...args: string[]) =>

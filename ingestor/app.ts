@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { IngestorConfig } from './config.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
 import { connectExternalBus } from './broker/external.ts';
-import type { MessageBus } from './broker/bus.ts';
+import type { MessageBus, MessageHandler } from './broker/bus.ts';
 import { Directory } from './ingest/directory.ts';
 import { IngestPipeline } from './ingest/pipeline.ts';
 import { Quarantine } from './ingest/quarantine.ts';
@@ -43,7 +43,9 @@ export interface IngestorDeps {
 
 export interface Ingestor {
   readonly http: FastifyInstance;
+  /** The embedded broker once started; null before start() and in external mode. */
   readonly broker: EmbeddedBroker | null;
+  /** Publishes and subscribes through the broker or external bus once started. */
   readonly bus: MessageBus;
   readonly pipeline: IngestPipeline;
   readonly directory: Directory;
@@ -53,14 +55,21 @@ export interface Ingestor {
   readonly platforms: PlatformService | null;
   /** Every route registered (HEAD excluded), for the test that keeps the OpenAPI document whole. */
   readonly routes: readonly { method: string; url: string }[];
-  /** Starts HTTP on the configured host/port (0 → ephemeral); returns the base URL. */
+  /**
+   * Creates the InfluxDB database, opens the MQTT listeners (or joins the external bus), subscribes
+   * the pipeline and starts the platform reporters. Once; listen() calls it.
+   */
+  start(): Promise<void>;
+  /** start(), then HTTP on the configured host/port (0 → ephemeral); returns the base URL. */
   listen(): Promise<string>;
+  /** Stops whatever runs; safe whether or not start() or listen() ran or finished. */
   close(): Promise<void>;
 }
 
 /**
- * Builds the ingestor: broker (embedded or external), pipeline, store and API. MQTT listeners
- * start here because the broker is the ingestor's input; HTTP waits for listen().
+ * Builds the ingestor: reads and checks the registry, assembles store, pipeline, usage, reporters
+ * and the API routes. Nothing listens, connects or writes to InfluxDB until start()/listen(), so
+ * tests of routes alone build and inject without a database or a port.
  */
 export async function build(config: IngestorConfig, deps: IngestorDeps): Promise<Ingestor> {
   const log = deps.log;
@@ -77,7 +86,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
     log.warn({ err: err.message }, 'cannot create InfluxDB database yet');
     return false;
   });
-  let dbReady = await ensureDb();
+  let dbReady = false;
   const sink = {
     async write(lines: readonly string[]) {
       if (!dbReady) dbReady = await ensureDb();
@@ -103,13 +112,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   conflicts?.check();
 
   let broker: EmbeddedBroker | null = null;
-  let bus: MessageBus;
-  if (config.mqtt.mode === 'external') {
-    bus = await connectExternalBus(config.mqtt.external!, log.child({ module: 'mqtt' }));
-  } else {
-    broker = await startEmbeddedBroker(config.mqtt, config.gateways, log.child({ module: 'broker' }));
-    bus = broker;
-  }
+  const bus = new PendingBus();
 
   const pipeline = new IngestPipeline(bus, directory, writer, quarantine, log.child({ module: 'ingest' }), {
     maxFutureMs: config.ingest.maxFutureMs,
@@ -121,11 +124,9 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
       usage.onStored(stored);
     },
   });
-  await pipeline.start();
   const platforms = config.platforms.length ? new PlatformService(config.platforms, {
     influx, directory, dataDir: config.dataDir, utcOffsetHours: config.utcOffsetHours, now, log: log.child({ module: 'platforms' }),
   }) : null;
-  platforms?.start();
 
   const http = Fastify({
     loggerInstance: log.child({ module: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024,
@@ -151,9 +152,29 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   await http.register(platformsRoutes(platforms));
   if (deps.dashboardDir) serveDashboard(http, deps.dashboardDir);
 
+  let starting: Promise<void> | null = null;
+  const open = async () => {
+    dbReady = await ensureDb();
+    if (config.mqtt.mode === 'external') {
+      bus.attach(await connectExternalBus(config.mqtt.external!, log.child({ module: 'mqtt' })));
+    } else {
+      broker = await startEmbeddedBroker(config.mqtt, config.gateways, log.child({ module: 'broker' }));
+      bus.attach(broker);
+    }
+    await pipeline.start();
+    platforms?.start();
+  };
+
   return {
-    http, broker, bus, pipeline, directory, influx, routes, usage, platforms,
+    http, bus, pipeline, directory, influx, routes, usage, platforms,
+    get broker() {
+      return broker;
+    },
+    start() {
+      return (starting ??= open());
+    },
     async listen() {
+      await (starting ??= open());
       try {
         return await http.listen({ host: config.http.host, port: config.http.port });
       } catch (err) {
@@ -161,6 +182,8 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
       }
     },
     async close() {
+      // A start() still under way is waited for, so nothing it opens outlives close().
+      await starting?.catch(() => undefined);
       await http.close();
       await platforms?.close();
       await bus.close();
@@ -168,6 +191,35 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
       await writer.close();
     },
   };
+}
+
+/**
+ * The bus the pipeline and the routes hold from build() on; it reaches the broker or the external
+ * MQTT connection that start() opens.
+ */
+class PendingBus implements MessageBus {
+  private bus: MessageBus | null = null;
+
+  attach(bus: MessageBus): void {
+    this.bus = bus;
+  }
+
+  subscribe(filter: string, handler: MessageHandler): Promise<void> {
+    return this.live().subscribe(filter, handler);
+  }
+
+  publish(topic: string, payload: string, opts: { qos: 0 | 1; retain?: boolean }): Promise<void> {
+    return this.live().publish(topic, payload, opts);
+  }
+
+  async close(): Promise<void> {
+    await this.bus?.close();
+  }
+
+  private live(): MessageBus {
+    if (!this.bus) throw new Error('MQTT is not started: call start() or listen() first');
+    return this.bus;
+  }
 }
 
 const TYPES: Record<string, string> = {

@@ -7,13 +7,11 @@ const TOKEN = 'operator-token-0123456789';
 
 describe('HTTP API', () => {
   let ing: TestIngestor;
-  let open: TestIngestor;
   let gw: GatewayClient;
   const readingTs = Date.now() - 5 * 60_000;
 
   beforeAll(async () => {
     ing = await startTestIngestor({ gateways: [['site-a', 'gw-1'], ['site-a', 'gw-2']], config: { http: { host: '127.0.0.1', port: 0, token: TOKEN } } });
-    open = await startTestIngestor({ gateways: [['site-a', 'gw-1']] });
     gw = await connectGateway({ url: ing.mqttUrl, site: 'site-a', gateway: 'gw-1', password: ing.passwords['gw-1'] });
     await gw.publishManifest([{ ...meterSpec('m1', 'library'), zone: 'business', end_use: 'air_conditioning', facility: 'central_ac' }]);
     await gw.client.publishAsync(topics.status('site-a', 'gw-1'), JSON.stringify({ v: 1, site: 'site-a', gateway: 'gw-1', ts: Date.now(), state: 'online' }), { qos: 1, retain: true });
@@ -25,7 +23,6 @@ describe('HTTP API', () => {
   afterAll(async () => {
     await gw?.close();
     await ing?.close();
-    await open?.close();
   });
 
   const get = async (path: string, base = ing.url) => {
@@ -79,17 +76,9 @@ describe('HTTP API', () => {
     expect(await get('/api/v1/meters?site=no%20spaces')).toMatchObject({ status: 400, body: { code: 'ERR_BAD_REQUEST', message: expect.stringContaining('site') } });
   });
 
-  it('POST a manifest: 401 without or with a wrong token, 200 with the right one', async () => {
+  // The refusals (401, 403, 400) are checked on a built, unstarted ingestor: test/unit/ingestor/api-errors.test.ts.
+  it('POST a manifest with the right token: 200, and the directory knows its meters', async () => {
     const m = manifest('gw-2', ['op-1']);
-    const none = await postManifest(ing.url, 'site-a', 'gw-2', m);
-    expect(none.status).toBe(401);
-    expect(none.headers.get('www-authenticate')).toBe('Bearer');
-    expect(await none.json()).toMatchObject({ code: 'ERR_UNAUTHORIZED' });
-    for (const auth of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${TOKEN}`, TOKEN]) {
-      const wrong = await postManifest(ing.url, 'site-a', 'gw-2', m, auth);
-      expect(wrong.status, auth).toBe(401);
-      expect(await wrong.json()).toMatchObject({ code: 'ERR_UNAUTHORIZED' });
-    }
     expect(ing.ingestor.directory.meter('site-a', 'op-1')).toBeUndefined();
     const ok = await postManifest(ing.url, 'site-a', 'gw-2', m, `Bearer ${TOKEN}`);
     expect(ok.status).toBe(200);
@@ -105,45 +94,5 @@ describe('HTTP API', () => {
     } finally {
       await gw2.close();
     }
-  });
-
-  it('POST a manifest: 400 naming the field for a bad body or a path that names another gateway', async () => {
-    const auth = `Bearer ${TOKEN}`;
-    const bad = await postManifest(ing.url, 'site-a', 'gw-2', { ...manifest('gw-2', ['x']), meters: [{ id: 'x', kind: 'steam' }] }, auth);
-    expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ code: 'ERR_BAD_REQUEST', message: expect.stringContaining('meters[0].kind') });
-    const other = await postManifest(ing.url, 'site-a', 'gw-1', manifest('gw-2', ['x']), auth);
-    expect(other.status).toBe(400);
-  });
-
-  it('POST a manifest with no token configured: 403, saying why', async () => {
-    const res = await postManifest(open.url, 'site-a', 'gw-1', manifest('gw-1', ['x']), `Bearer ${TOKEN}`);
-    expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ code: 'ERR_FORBIDDEN', message: expect.stringContaining('ZM_API_TOKEN') });
-    expect(open.ingestor.directory.meter('site-a', 'x')).toBeUndefined();
-  });
-
-  it('GET /api/v1/openapi.json documents every registered route, with schemas from zod', async () => {
-    const { status, body } = await get('/api/v1/openapi.json');
-    expect(status).toBe(200);
-    expect(body.openapi).toBe('3.1.0');
-    const paths = body.paths as Record<string, Record<string, { parameters: { name: string; in: string; required: boolean; schema: Record<string, unknown> }[]; security?: unknown; requestBody?: unknown }>>;
-    expect(ing.ingestor.routes.map((r) => r.url)).toEqual(expect.arrayContaining(['/healthz', '/api/v1/quarantine', '/api/v1/gateways/:site/:gateway/manifest']));
-    for (const r of ing.ingestor.routes) {
-      if (r.url.startsWith('/assets') || r.url === '/') continue;
-      const path = r.url.replace(/:(\w+)/g, '{$1}');
-      expect(paths[path]?.[r.method.toLowerCase()], `${r.method} ${r.url}`).toBeDefined();
-    }
-    for (const p of ['/api/v1/usage', '/api/v1/sites', '/api/v1/sites/{site}/indicators', '/api/v1/sites/{site}/coverage']) expect(paths[p]?.get, p).toBeDefined();
-    const limit = paths['/api/v1/quarantine']!.get!.parameters.find((p) => p.name === 'limit')!;
-    expect(limit).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } });
-    const post = paths['/api/v1/gateways/{site}/{gateway}/manifest']!.post!;
-    expect(post.security).toEqual([{ bearer: [] }]);
-    expect(post.parameters.map((p) => [p.name, p.in, p.required])).toEqual([['site', 'path', true], ['gateway', 'path', true]]);
-    expect(JSON.stringify(post.requestBody)).toContain('"end_use"');
-  });
-
-  it('answers an unknown route with {code, message}', async () => {
-    expect(await get('/api/v1/nothing-here')).toMatchObject({ status: 404, body: { code: 'ERR_NOT_FOUND', message: expect.any(String) } });
   });
 });

@@ -1,8 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const root = path.dirname(new URL(import.meta.url).pathname);
+const root = path.dirname(fileURLToPath(import.meta.url));
 
 export interface DashboardBuild {
   dir: string;
@@ -10,7 +11,11 @@ export interface DashboardBuild {
   sizes: Record<string, number>;
 }
 
-/** Bundles and minifies the dashboard into `outDir` (index.html + assets/). Takes well under a second. */
+/**
+ * Bundles and minifies the dashboard into `outDir` (index.html + assets/). Takes well under a second.
+ * Run ahead of use (`npm run build:dashboard`, `npm run build`, the demo and test scripts): the
+ * ingestor only serves what it finds, so a running server never depends on esbuild or the sources.
+ */
 export async function buildDashboard(outDir = path.join(root, 'dist')): Promise<DashboardBuild> {
   mkdirSync(path.join(outDir, 'assets'), { recursive: true });
   await build({
@@ -32,6 +37,7 @@ export async function buildDashboard(outDir = path.join(root, 'dist')): Promise<
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(root, 'build.ts')) {
-  const out = await buildDashboard(process.argv[2]);
+  const out = await buildDashboard(process.argv[2] ? path.resolve(process.argv[2]) : undefined);
+  console.log(`built ${out.dir}`);
   for (const [f, n] of Object.entries(out.sizes)) console.log(`${f.padEnd(20)} ${(n / 1024).toFixed(1)} KiB`);
 }

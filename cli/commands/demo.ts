@@ -1,10 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildDashboard } from '../../dashboard/build.ts';
 import { build as buildGateway } from '../../gateway/app.ts';
 import { build as buildIngestor } from '../../ingestor/app.ts';
 import { startInfluxd, type ManagedInfluxd } from '../influxd.ts';
 import { parseFlags, type Command } from '../command.ts';
+import { prebuiltDashboard } from '../dashboard.ts';
 import { onShutdown, rootLogger } from '../log.ts';
 import { spineSetup } from '../demo/spine.ts';
 import { startDemoBackfill } from '../demo/backfill.ts';
@@ -32,8 +32,9 @@ const command: Command = {
       }
       const setup = await spineSetup({ varDir, influxUrl, env: process.env, log });
       stops.push(() => setup.sim.close());
-      const dashboard = await buildDashboard();
-      const ingestor = await buildIngestor(setup.ingestor, { log: log.child({ part: 'ingestor' }), dashboardDir: dashboard.dir });
+      const dashboard = prebuiltDashboard(log);
+      const ingestor = await buildIngestor(setup.ingestor, { log: log.child({ part: 'ingestor' }), dashboardDir: dashboard.dashboardDir });
+      dashboard.mount(ingestor.http);
       stops.push(() => ingestor.close());
       const url = await ingestor.listen();
       const gateway = await buildGateway(setup.gateway, { log: log.child({ part: 'gateway' }) });

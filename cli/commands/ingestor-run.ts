@@ -1,7 +1,7 @@
 import { build } from '../../ingestor/app.ts';
 import { loadIngestorConfig } from '../../ingestor/config.ts';
-import { buildDashboard } from '../../dashboard/build.ts';
 import { parseFlags, type Command } from '../command.ts';
+import { prebuiltDashboard } from '../dashboard.ts';
 import { onShutdown, rootLogger } from '../log.ts';
 
 const command: Command = {
@@ -11,8 +11,9 @@ const command: Command = {
     const { values } = parseFlags(argv, { config: { type: 'string', short: 'c' } });
     const config = loadIngestorConfig(values.config);
     const log = rootLogger('ingestor');
-    const dashboard = await buildDashboard();
-    const ingestor = await build(config, { log, dashboardDir: dashboard.dir });
+    const dashboard = prebuiltDashboard(log);
+    const ingestor = await build(config, { log, dashboardDir: dashboard.dashboardDir });
+    dashboard.mount(ingestor.http);
     let url: string;
     try {
       url = await ingestor.listen();

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { parseConfig } from '../../core/index.ts';
 import { GatewayConfigSchema, type GatewayConfig } from '../../gateway/config.ts';
@@ -9,10 +8,10 @@ import { hashPassword } from '../../ingestor/broker/password.ts';
 import { gatewayConfigFor } from '../../simulators/building/gateway-config.ts';
 import { startBuilding, type Building } from '../../simulators/building/index.ts';
 import { loadSite, type Site } from '../../simulators/building/schema.ts';
+import { assetPath } from '../assets.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DEMO_SITE_FILE = path.join(ROOT, 'simulators/building/examples/demo-site.yaml');
-export const DEMO_REGISTRY_FILE = path.join(ROOT, 'ingestor/registry/examples/demo-site.yaml');
+export const DEMO_SITE_FILE = assetPath('simulators/building/examples/demo-site.yaml');
+export const DEMO_REGISTRY_FILE = assetPath('ingestor/registry/examples/demo-site.yaml');
 
 export interface SpineSetup {
   site: Site;

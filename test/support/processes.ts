@@ -30,12 +30,13 @@ const running = new Set<ZmProcess>();
 
 /**
  * `launcher` replaces `node bin/zonemeter.js`: e.g. a board's node under qemu running the bundle,
- * `['qemu-aarch64-static', '-L', root, `${root}/usr/bin/node`, 'dist/zonemeter.mjs']`.
+ * `['qemu-aarch64-static', '-L', root, `${root}/usr/bin/node`, 'dist/zonemeter.mjs']`; `cwd` runs it
+ * from another folder (a bundle outside the clone).
  */
-export function spawnZm(args: string[], env: Record<string, string> = {}, launcher?: readonly string[]): ZmProcess {
+export function spawnZm(args: string[], env: Record<string, string> = {}, launcher?: readonly string[], cwd = ROOT): ZmProcess {
   const [cmd, ...pre] = launcher ?? [process.execPath, path.join(ROOT, 'bin/zonemeter.js')];
   const child = spawn(cmd!, [...pre, ...args], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ZM_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

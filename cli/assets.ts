@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Where the files the CLI reads at run time (examples, the built dashboard) live, under the same
+ * relative paths as in the repository. Run from the sources (tsx, vitest) this module is
+ * `cli/assets.ts`, one level below the clone's root; bundled, it is inlined into
+ * `zonemeter.mjs`, and scripts/build.sh copies the files next to the bundle.
+ */
+export const ASSET_ROOT = import.meta.url.endsWith('.ts') ? path.resolve(here, '..') : here;
+
+export function assetPath(rel: string): string {
+  return path.join(ASSET_ROOT, rel);
+}
+
+/** The prebuilt dashboard: `dashboard/build.ts` writes it, the ingestor only serves it. */
+export const DASHBOARD_DIR = assetPath('dashboard/dist');
+
+/** Why the dashboard cannot be served and what builds it, or null when it is there. */
+export function dashboardMissing(dir = DASHBOARD_DIR): string | null {
+  if (existsSync(path.join(dir, 'index.html'))) return null;
+  return `dashboard not built (no ${path.join(dir, 'index.html')}): run \`npm run build:dashboard\` in the source tree and restart; a bundle carries it in dashboard/dist next to zonemeter.mjs`;
+}

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   'gateway read': () => import('./commands/gateway-read.ts'),
   'gateway check': () => import('./commands/gateway-check.ts'),
   'gateway decode': () => import('./commands/gateway-decode.ts'),
+  'gateway install-service': () => import('./commands/gateway-install-service.ts'),
   'ingestor run': () => import('./commands/ingestor-run.ts'),
   'ingestor hash-password': () => import('./commands/ingestor-hash-password.ts'),
   'sim meter': () => import('./commands/sim-meter.ts'),

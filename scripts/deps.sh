@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_apt=${ZM_APT_PACKAGES:-"influxdb mosquitto socat chromium python3-pymodbus python3-serial python3-serial-asyncio mbpoll udev fonts-wqy-microhei qemu-user-static"}
+want_apt=${ZM_APT_PACKAGES:-"influxdb mosquitto socat chromium python3-pymodbus python3-serial python3-serial-asyncio mbpoll udev fonts-wqy-microhei qemu-user-static systemd"}
 missing=()
 for p in $want_apt; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,85 @@
+import path from 'node:path';
+
+export interface GatewayUnitOptions {
+  /** Absolute path of the node binary the service runs. */
+  node: string;
+  /** Absolute path of the program node runs: the bundle (zonemeter.mjs) or bin/zonemeter.js. */
+  program: string;
+  config: string;
+  user: string;
+  /** Folders outside /var/lib/zonemeter the gateway writes (a journal.dir placed elsewhere). */
+  writable?: readonly string[];
+  watchdogSec?: number;
+  /** Extra node flags, e.g. --max-semi-space-size=1 on a board short of memory. */
+  nodeFlags?: readonly string[];
+}
+
+export const STATE_DIR = '/var/lib/zonemeter';
+export const CONFIG_DIR = '/etc/zonemeter';
+
+/** One word of ExecStart=: quoted when it holds spaces or quotes, `%` doubled (systemd specifiers). */
+function word(s: string): string {
+  const escaped = s.replace(/%/g, '%%');
+  return /[\s"'\\]/.test(escaped) ? `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : escaped;
+}
+
+/**
+ * The gateway's systemd unit. Why each setting:
+ * - Type=exec, not notify: the gateway cannot send READY=1 reliably from Node (see
+ *   gateway/health/watchdog.ts), and a start that fails shows as a failed exec anyway.
+ * - WatchdogSec + NotifyAccess=all: the gateway pings through systemd-notify while its poll loop
+ *   turns; a hung process is restarted.
+ * - Restart=on-failure with no start limit: an unattended box in an electrical room should keep
+ *   trying (a USB adapter that enumerates late, an SD card that remounts) rather than give up after
+ *   five attempts.
+ * - StateDirectory/ConfigurationDirectory: systemd creates /var/lib/zonemeter owned by the user and
+ *   /etc/zonemeter; ProtectSystem=strict leaves everything else read-only.
+ * - SupplementaryGroups=dialout: RS-485 adapters (/dev/ttyUSB*, /dev/ttyAMA*) belong to dialout.
+ * - No PrivateDevices: it would hide the serial ports.
+ */
+export function gatewayUnit(o: GatewayUnitOptions): string {
+  const writable = [...new Set((o.writable ?? []).filter((d) => !d.startsWith(STATE_DIR + '/') && d !== STATE_DIR))];
+  const exec = [o.node, ...(o.nodeFlags ?? []), o.program, 'gateway', 'run', '-c', o.config].map(word).join(' ');
+  return [
+    '# zonemeter gateway, written by `zonemeter gateway install-service` (docs/deploy.md).',
+    '[Unit]',
+    'Description=zonemeter gateway: polls the meters, journals readings, streams them to the ingestor',
+    'After=network-online.target time-sync.target',
+    'Wants=network-online.target',
+    'StartLimitIntervalSec=0',
+    '',
+    '[Service]',
+    'Type=exec',
+    `User=${o.user}`,
+    `Group=${o.user}`,
+    'SupplementaryGroups=dialout',
+    `ExecStart=${exec}`,
+    `WorkingDirectory=${STATE_DIR}`,
+    'StateDirectory=zonemeter',
+    'ConfigurationDirectory=zonemeter',
+    'Restart=on-failure',
+    'RestartSec=5s',
+    `WatchdogSec=${o.watchdogSec ?? 60}s`,
+    'NotifyAccess=all',
+    // The journal flushes and the uplink says goodbye on SIGTERM; give it time before SIGKILL.
+    'TimeoutStopSec=30s',
+    'StandardOutput=journal',
+    'StandardError=journal',
+    'SyslogIdentifier=zonemeter-gateway',
+    'Environment=ZM_LOG_LEVEL=info',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    'ProtectHome=read-only',
+    'PrivateTmp=yes',
+    ...(writable.length ? [`ReadWritePaths=${writable.map(word).join(' ')}`] : []),
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/** Where a journal.dir given relative to the config lands for the service (working dir /var/lib/zonemeter). */
+export function serviceJournalDir(journalDir: string): string {
+  return path.resolve(STATE_DIR, journalDir);
+}

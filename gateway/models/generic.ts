@@ -1,4 +1,4 @@
-import { isMeasurementKey, type EnergyKind } from '../../core/index.ts';
+import type { EnergyKind, MeasurementKey } from '../../core/index.ts';
 import type { ByteOrder, MeterModel, RegisterDef, RegisterType } from './types.ts';
 
 /** A register as the gateway config's GenericRegisterSchema yields it (after defaults). */
@@ -15,18 +15,16 @@ export interface GenericRegister {
 export const GENERIC = 'generic';
 
 /**
- * Builds the model of a `generic` meter from its config registers. findModel never returns it:
- * each generic meter carries its own table. Throws on a register the config schema would refuse.
+ * The table of a `generic` meter as a model, unchecked: judge it with checkModel, or take it
+ * through genericModel (check.ts), which refuses a wrong one. findModel never returns it: each
+ * generic meter carries its own table.
  */
-export function genericModel(registers: readonly GenericRegister[], kind: EnergyKind): MeterModel {
-  if (registers.length === 0) throw new RangeError('a generic meter needs at least one register');
-  const defs: RegisterDef[] = registers.map((r, i) => {
-    if (!isMeasurementKey(r.measurement)) throw new RangeError(`registers[${i}]: unknown measurement "${r.measurement}"`);
-    const scale = r.scale ?? 1;
-    if (scale === 0 || !Number.isFinite(scale)) throw new RangeError(`registers[${i}]: scale must be finite and not 0`);
-    if (!Number.isInteger(r.address) || r.address < 0 || r.address > 0xffff) throw new RangeError(`registers[${i}]: address must be 0–65535`);
-    return { measurement: r.measurement, fc: r.fc, address: r.address, type: r.type, order: r.order ?? 'ABCD', scale, offset: r.offset ?? 0 };
-  });
+export function genericTable(registers: readonly GenericRegister[], kind: EnergyKind): MeterModel {
+  const defs: RegisterDef[] = registers.map((r) => ({
+    // Checked by checkModel, which names an unknown key with its path.
+    measurement: r.measurement as MeasurementKey,
+    fc: r.fc, address: r.address, type: r.type, order: r.order ?? 'ABCD', scale: r.scale ?? 1, offset: r.offset ?? 0,
+  }));
   return { name: GENERIC, vendor: 'generic', kind, datasheet: 'registers defined in the gateway config', registers: defs,
     provenance: { status: 'datasheet', source: 'registers listed in the gateway config by the installer' } };
 }

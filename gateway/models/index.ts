@@ -33,7 +33,8 @@ export function guessModels(read: ReadRegisters, models: readonly MeterModel[] =
   return guessAmong(read, models);
 }
 
-export { genericModel, GENERIC, type GenericRegister } from './generic.ts';
+export { GENERIC, type GenericRegister } from './generic.ts';
+export { genericModel } from './check.ts';
 export { decodeRegister, encodeRegister } from './decode.ts';
 export { REGISTER_WIDTH } from './types.ts';
 export type { ModelGuess, ReadRegisters } from './identify.ts';

@@ -1,8 +1,10 @@
-import { MEASUREMENTS, formatPath, type MeasurementKey } from '../../core/index.ts';
-import type { GatewayConfig } from '../config.ts';
-import { REGISTER_WIDTH } from '../models/index.ts';
+import { formatPath } from '../../core/index.ts';
+import type { GatewayConfig, MeterConfig } from '../config.ts';
+import { checkModel, measurementProblem, type ModelFinding } from '../models/check.ts';
+import { genericTable } from '../models/generic.ts';
+import { GENERIC, findModel } from '../models/index.ts';
 import { bitsPerChar, wireFigures } from './planner.ts';
-import { meterModel, meterRequests } from './meter-plan.ts';
+import { meterRequests } from './meter-plan.ts';
 import { serialReadMs } from '../protocols/line-time.ts';
 import { SERIAL_PROTOCOLS, findProtocolModel } from '../protocols/registry.ts';
 
@@ -13,49 +15,48 @@ export interface ConfigFinding {
 }
 
 /**
+ * A config meter against the model it is read with, through the one model checker: the table of
+ * a `generic` meter gets the rules every built-in model is held to, and a built-in model is
+ * checked the same way (it passes unless its file was broken). MQTT meters: their field map.
+ * Paths are relative to the meter.
+ */
+export function checkMeter(m: MeterConfig, onMqttBus: boolean): ModelFinding[] {
+  const out: ModelFinding[] = [];
+  if (onMqttBus) {
+    if (!m.kind) return out;
+    for (const key of Object.keys(m.mqtt?.fields ?? {})) {
+      const problem = measurementProblem(key, m.kind);
+      if (problem) out.push({ level: 'error', path: ['mqtt', 'fields', key], message: problem });
+    }
+    return out;
+  }
+  if (m.protocol === 'modbus' && m.model.toLowerCase() === GENERIC) {
+    // The schema has already reported a generic meter without registers or kind.
+    if (!m.kind || !m.registers?.length) return out;
+    // The table's paths are the meter's: registers[j].address in one is registers[j].address in the other.
+    return checkModel(genericTable(m.registers, m.kind));
+  }
+  const model = m.protocol === 'modbus' ? findModel(m.model) : findProtocolModel(m.protocol, m.model);
+  if (!model) return out; // the schema has reported the unknown model
+  for (const f of checkModel(model)) out.push({ level: f.level, path: ['model'], message: `model ${model.name}: ${formatPath(f.path)}: ${f.message}` });
+  if (m.kind && m.kind !== model.kind) out.push({ level: 'error', path: ['kind'], message: `model ${model.name} meters ${model.kind}, not ${m.kind}` });
+  return out;
+}
+
+/**
  * Checks a parsed gateway config beyond its schema: register tables that cannot be right, and
  * buses that cannot keep their schedule. Errors would give wrong data; warnings lose some of it.
  */
 export function checkGatewayConfig(cfg: GatewayConfig): ConfigFinding[] {
   const out: ConfigFinding[] = [];
-  const err = (path: (string | number)[], message: string) => out.push({ level: 'error', path: formatPath(path), message });
   const warn = (path: (string | number)[], message: string) => out.push({ level: 'warning', path: formatPath(path), message });
   const buses = new Map(cfg.buses.map((b) => [b.id, b]));
 
   cfg.meters.forEach((m, i) => {
     const bus = buses.get(m.bus);
     if (!bus) return;
-    if (bus.type === 'mqtt') {
-      for (const key of Object.keys(m.mqtt?.fields ?? {}) as MeasurementKey[]) {
-        const k = MEASUREMENTS[key].kind;
-        if (m.kind && k && k !== m.kind) err(['meters', i, 'mqtt', 'fields', key], `${key} is a ${k} measurement on a ${m.kind} meter`);
-      }
-      return;
-    }
-    let model;
-    try {
-      model = meterModel(m);
-    } catch {
-      return; // the schema has already reported the unknown model or missing registers
-    }
-    if (m.kind && m.model !== 'generic' && m.kind !== model.kind) err(['meters', i, 'kind'], `model ${model.name} meters ${model.kind}, not ${m.kind}`);
-    if (m.model === 'generic') {
-      const regs = m.registers ?? [];
-      regs.forEach((r, j) => {
-        const k = MEASUREMENTS[r.measurement].kind;
-        if (m.kind && k && k !== m.kind) err(['meters', i, 'registers', j, 'measurement'], `${r.measurement} is a ${k} measurement on a ${m.kind} meter`);
-        const end = r.address + REGISTER_WIDTH[r.type];
-        if (end > 0x10000) err(['meters', i, 'registers', j, 'address'], `a ${r.type} at ${r.address} runs past register 65535`);
-        for (let k2 = 0; k2 < j; k2++) {
-          const o = regs[k2]!;
-          if (o.fc !== r.fc) continue;
-          if (r.address < o.address + REGISTER_WIDTH[o.type] && o.address < end) {
-            err(['meters', i, 'registers', j, 'address'], `overlaps registers[${k2}] (${o.measurement} at ${o.address}, FC ${o.fc})`);
-          }
-          if (o.measurement === r.measurement) err(['meters', i, 'registers', j, 'measurement'], `${r.measurement} is already read by registers[${k2}]`);
-        }
-      });
-    }
+    for (const f of checkMeter(m, bus.type === 'mqtt')) out.push({ level: f.level, path: formatPath(['meters', i, ...f.path]), message: f.message });
+    if (bus.type === 'mqtt' || m.protocol !== 'modbus') return;
     const timeoutMs = m.timeoutMs ?? bus.timeoutMs;
     if (timeoutMs > m.intervalMs) warn(['meters', i, 'timeoutMs'], `timeout ${timeoutMs} ms is longer than the interval ${m.intervalMs} ms: a slow answer costs a whole interval`);
   });

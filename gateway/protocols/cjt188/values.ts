@@ -68,6 +68,12 @@ const HEAT: Slot[] = [
 ];
 export const METERING_LENGTH = { water: 22, heat: 46 } as const;
 
+/** The fields a 901FH answer of each layout carries: all a model of that layout can map. */
+export const LAYOUT_FIELDS: Record<'water' | 'heat', readonly Cjt188Field[]> = {
+  water: WATER.map((s) => s.field),
+  heat: HEAT.map((s) => s.field),
+};
+
 export function layoutFor(kind: 'water' | 'heat' | 'gas'): 'water' | 'heat' {
   return kind === 'heat' ? 'heat' : 'water';
 }

@@ -6,6 +6,7 @@ import { loadGatewayConfig, type GatewayConfig } from '../../gateway/config.ts';
 import { findModel } from '../../gateway/models/index.ts';
 import { checkGatewayConfig } from '../../gateway/poll/config-checks.ts';
 import { preflight } from '../../gateway/preflight.ts';
+import { printFindings, printRefused } from './gateway-findings.ts';
 
 function where(b: GatewayConfig['buses'][number]): string {
   switch (b.type) {
@@ -53,14 +54,9 @@ const command: Command = {
       return 1;
     }
     // This machine as `gateway run` would find it: journal folder and volume, health address.
-    const findings = [...checkGatewayConfig(cfg), ...await preflight(cfg)];
-    for (const x of findings) {
-      const tag = x.level === 'error' ? t('error', '错误') : t('warning', '警告');
-      console.error(`  ${x.path}: ${x.message} [${tag}]`);
-    }
-    const errors = findings.filter((x) => x.level === 'error').length;
+    const errors = printFindings([...checkGatewayConfig(cfg), ...await preflight(cfg)]);
     if (errors > 0) {
-      console.error(t(`${f.config}: ${errors} problem(s)`, `${f.config}：${errors} 个问题`));
+      printRefused(f.config, errors);
       return 1;
     }
     console.log(t(`${f.config}: OK`, `${f.config}：通过`));

@@ -1,7 +1,9 @@
 import { build, type Gateway } from '../../gateway/app.ts';
 import { loadGatewayConfig } from '../../gateway/config.ts';
+import { checkGatewayConfig } from '../../gateway/poll/config-checks.ts';
 import { UsageError, parseFlags, type Command } from '../command.ts';
 import { onShutdown, rootLogger } from '../log.ts';
+import { printFindings, printRefused } from './gateway-findings.ts';
 
 const command: Command = {
   summary: ['Run a gateway: poll meters, journal readings, stream them to the ingestor', '运行网关：采集仪表、写入日志、上传至接收服务'],
@@ -10,6 +12,14 @@ const command: Command = {
     const { values } = parseFlags(argv, { config: { type: 'string', short: 'c' } });
     if (!values.config) throw new UsageError('gateway run needs -c FILE');
     const config = loadGatewayConfig(values.config);
+    // The checks `gateway check` makes beyond the schema: a register table that would read wrong
+    // data (overlapping registers, a measurement of another kind) must not start polling.
+    // Warnings are printed and the gateway starts.
+    const errors = printFindings(checkGatewayConfig(config));
+    if (errors > 0) {
+      printRefused(values.config, errors);
+      return 1;
+    }
     const log = rootLogger('gateway').child({ site: config.site, gateway: config.gateway });
     let gw: Gateway | undefined;
     try {

@@ -114,6 +114,22 @@ export async function readSegment(seg: Segment, lim: ReadLimits, out: JournalRec
   }
 }
 
+/**
+ * The reading side of the journal: records with seq in [fromSeq, toSeq] across `segments`, oldest
+ * first, within maxRecords and maxBytes (at least one record when any is there). Takes a copy of
+ * the list, so segments rolled or dropped while it reads do not disturb it.
+ */
+export async function readRecords(segments: readonly Segment[], lim: ReadLimits, log: Logger): Promise<JournalRecord[]> {
+  const out: JournalRecord[] = [];
+  if (lim.maxRecords <= 0 || lim.fromSeq > lim.toSeq) return out;
+  const acc = { bytes: 0 };
+  for (const seg of [...segments]) {
+    if (seg.count === 0 || seg.lastSeq < lim.fromSeq) continue;
+    if (seg.firstSeq > lim.toSeq || (await readSegment(seg, lim, out, acc, log))) break;
+  }
+  return out;
+}
+
 /** The first record with seq >= `seq` in `seg`, read synchronously (for stats; touches a few KB). */
 export function readRecordSync(seg: Segment, seq: number): JournalRecord | null {
   let fd: number;

@@ -1,19 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
+import { API } from '../../core/api.ts';
 import { ZmError } from '../../core/index.ts';
 import { coverage, energyBalance, type CoverageRate } from '../indicators/coverage.ts';
 import { epochBounds, resolvePeriod } from '../indicators/period.ts';
-import { IsoDate } from '../registry/schema.ts';
-import { Year } from './query-params.ts';
 import type { ReportingContext } from './reporting-context.ts';
-import { SiteParams, requireSite } from './sites.ts';
-
-export const CoverageQuery = z.object({
-  live_window_min: z.coerce.number().int().min(1).max(7 * 24 * 60).default(15).describe('a meter heard from within this many minutes is live'),
-  year: Year.optional().describe('energy-balance period: a local calendar year (default: this year)'),
-  from: IsoDate.optional(),
-  to: IsoDate.optional(),
-});
+import { route } from './route.ts';
+import { requireSite } from './sites.ts';
 
 const LABELS = {
   zone: { zh: '分区计量器具配备率', en: 'Zone metering coverage' },
@@ -33,9 +25,7 @@ function sumRates(rates: CoverageRate[]): CoverageRate {
  * balance against its sub-meters over a period from the daily rollups.
  */
 export const coverageRoutes = (ctx: ReportingContext): FastifyPluginAsync => async (app) => {
-  app.get('/api/v1/sites/:site/coverage', async (req) => {
-    const { site } = SiteParams.parse(req.params);
-    const q = CoverageQuery.parse(req.query);
+  route(app, API.coverage, async ({ params: { site }, query: q }) => {
     const { site: s } = requireSite(ctx, site);
     const now = ctx.now();
     let period;

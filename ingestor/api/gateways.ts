@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { API } from '../../core/api.ts';
 import { ZmError, topics } from '../../core/index.ts';
 import { requireToken } from './auth.ts';
 import type { ApiContext } from './context.ts';
-import { GatewayParams, ManifestBody, MeterOwnerBody, MeterOwnerParams, SiteQuery } from './schemas.ts';
+import { route } from './route.ts';
 
 export const gatewaysRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
-  app.get('/api/v1/gateways', async (req) => {
-    const { site } = SiteQuery.parse(req.query);
+  route(app, API.gateways, async ({ query: { site } }) => {
     const now = ctx.now();
     return {
       gateways: ctx.directory.allGateways().filter((g) => !site || g.site === site).map((g) => ({
@@ -25,23 +25,19 @@ export const gatewaysRoutes = (ctx: ApiContext): FastifyPluginAsync => async (ap
   // An operator's manifest for a gateway that cannot publish its own. It is also published
   // retained on the gateway's manifest topic, so every replica (external mode) learns it and a
   // restarted broker's subscribers get it again.
-  app.post('/api/v1/gateways/:site/:gateway/manifest', { preHandler: requireToken(ctx.token) }, async (req) => {
-    const { site, gateway } = GatewayParams.parse(req.params);
-    const manifest = ManifestBody.parse(req.body);
+  route(app, API.manifest, async ({ params: { site, gateway }, body: manifest }) => {
     if (manifest.site !== site || manifest.gateway !== gateway) {
       throw new ZmError('ERR_BAD_REQUEST', `the manifest names ${manifest.site}/${manifest.gateway}, the path ${site}/${gateway}`);
     }
     const { fresh } = ctx.directory.setManifest(manifest);
     await ctx.bus.publish(topics.manifest(site, gateway), JSON.stringify(manifest), { qos: 1, retain: true });
     return { site, gateway, meters: manifest.meters.length, new_replacements: fresh.length };
-  });
+  }, { preHandler: requireToken(ctx.token) });
 
   // Re-homing a meter is the one way to move it between gateways: manifests alone never can.
-  app.put('/api/v1/sites/:site/meters/:id/owner', { preHandler: requireToken(ctx.token) }, async (req) => {
-    const { site, id } = MeterOwnerParams.parse(req.params);
-    const { gateway } = MeterOwnerBody.parse(req.body);
+  route(app, API.meterOwner, async ({ params: { site, id }, body: { gateway } }) => {
     const r = ctx.directory.rehome(site, id, gateway);
     if (r.pinned) throw new ZmError('ERR_CONFLICT', `meter "${id}" is pinned to gateway "${r.previous}" in the ingestor config (gateways[].meters); change it there`);
     return { site, meter: id, gateway, previous: r.previous };
-  });
+  }, { preHandler: requireToken(ctx.token) });
 };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { API, type LiveReading } from '../../core/api.ts';
 import { ZmError } from '../../core/index.ts';
 import type { ApiContext } from './context.ts';
-import { SiteQuery } from './schemas.ts';
 
 /** Open live streams at most; more answer 503 ERR_BUSY. */
 export const LIVE_MAX_STREAMS = 200;
@@ -14,8 +14,9 @@ export const LIVE_MAX_BUFFERED = 1024 * 1024;
 // reads) is closed rather than buffered for: its EventSource reconnects and starts again from a
 // snapshot, and a gateway's flood of readings cannot grow the ingestor's memory through it.
 export const liveRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
-  app.get('/api/v1/live', (req, reply) => {
-    const { site } = SiteQuery.parse(req.query);
+  // Registered as is rather than through route(): the answer is a stream, written by hand.
+  app.get(API.live.path, (req, reply) => {
+    const { site } = API.live.query.parse(req.query);
     if (ctx.live.subscribers() >= LIVE_MAX_STREAMS) throw new ZmError('ERR_BUSY', `${LIVE_MAX_STREAMS} live streams are open; retry later`);
     reply.raw.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -23,7 +24,7 @@ export const liveRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) =
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
-    const send = (event: string, data: unknown) => reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (event: 'snapshot' | 'readings', data: LiveReading[]) => reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     send('snapshot', ctx.live.all(site));
     const unsubscribe = ctx.live.subscribe((readings) => {
       const mine = site ? readings.filter((r) => r.site === site) : readings;

@@ -1,16 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { API } from '../../core/api.ts';
 import { MEASUREMENTS, ZmError, isMeasurementKey } from '../../core/index.ts';
 import { READING_MEASUREMENT } from '../store/points.ts';
 import { ql, rows } from '../store/influx.ts';
 import type { ApiContext } from './context.ts';
-import { MeterParams, SiteQuery } from './schemas.ts';
-
-
+import { route } from './route.ts';
 const TAGS = new Set(['site', 'building', 'gateway', 'meter', 'kind', 'zone', 'end_use']);
 
 export const metersRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
-  app.get('/api/v1/meters', async (req) => {
-    const { site } = SiteQuery.parse(req.query);
+  route(app, API.meters, async ({ query: { site } }) => {
     const now = ctx.now();
     const meters = ctx.directory.allMeters().filter((m) => !site || m.site === site).map((m) => {
       const last = ctx.live.latest(m.site, m.id);
@@ -25,9 +23,7 @@ export const metersRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app)
   });
 
   // The latest stored reading, read back from InfluxDB: what this returns is what was stored.
-  app.get('/api/v1/meters/:id/latest', async (req) => {
-    const { id } = MeterParams.parse(req.params);
-    const { site } = SiteQuery.parse(req.query);
+  route(app, API.latest, async ({ params: { id }, query: { site } }) => {
     const where = [`"meter" = ${ql(id)}`, ...(site ? [`"site" = ${ql(site)}`] : [])].join(' AND ');
     const [series] = await ctx.influx.query(`SELECT * FROM "${READING_MEASUREMENT}" WHERE ${where} ORDER BY time DESC LIMIT 1`);
     const row = rows(series?.[0])[0];

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { API } from '../../core/api.ts';
 import type { ApiContext } from './context.ts';
-import { QuarantineQuery } from './schemas.ts';
+import { route } from './route.ts';
 
 // Quarantine is kept, never deleted through the API: it is the record of what was refused and why.
 // Answers are paged (at most `limit` entries, each payload a bounded sample), so one request can
 // never pull the whole store.
 export const quarantineRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
-  app.get('/api/v1/quarantine', async (req) => {
-    const q = QuarantineQuery.parse(req.query);
+  route(app, API.quarantine, async ({ query: q }) => {
     const entries = ctx.quarantine.list(q);
     const last = entries.at(-1);
     const more = last !== undefined && entries.length === q.limit && ctx.quarantine.list({ ...q, limit: 1, before: last.id }).length > 0;

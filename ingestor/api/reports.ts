@@ -1,13 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { z } from 'zod';
+import { API } from '../../core/api.ts';
 import { annualTable, vintageLine } from '../indicators/annual-table.ts';
 import { toCsv } from '../indicators/csv.ts';
 import { readMonthlyTable, readSiteReport } from '../reports/read.ts';
-import { Year } from './query-params.ts';
 import type { ReportingContext } from './reporting-context.ts';
-import { SiteParams, expectedMeters, requireRegistry } from './sites.ts';
-
-export const ReportQuery = z.object({ year: Year, format: z.enum(['csv', 'json']).default('json') });
+import { route } from './route.ts';
+import { expectedMeters, requireRegistry } from './sites.ts';
 
 function sendCsv(reply: FastifyReply, name: string, body: string): string {
   reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="${name}"`);
@@ -15,9 +13,7 @@ function sendCsv(reply: FastifyReply, name: string, body: string): string {
 }
 
 export const reportsRoutes = (ctx: ReportingContext): FastifyPluginAsync => async (app) => {
-  app.get('/api/v1/sites/:site/reports/annual', async (req, reply) => {
-    const { site } = SiteParams.parse(req.params);
-    const q = ReportQuery.parse(req.query);
+  route(app, API.annualReport, async ({ params: { site }, query: q }, _req, reply) => {
     const parentOf = (id: string) => ctx.directory.meter(site, id)?.parent;
     const report = await readSiteReport((x, p) => ctx.totals.totals(x, p), requireRegistry(ctx), site, { year: q.year }, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now() });
     const rows = annualTable(report);
@@ -35,9 +31,7 @@ export const reportsRoutes = (ctx: ReportingContext): FastifyPluginAsync => asyn
     ], rows.map((r) => [r.scope, r.building, r.key, r.zh, r.en, r.unit, r.value, r.base_year, r.base_value, r.decline, r.target, r.achieved, r.completeness, r.reason])));
   });
 
-  app.get('/api/v1/sites/:site/reports/monthly', async (req, reply) => {
-    const { site } = SiteParams.parse(req.params);
-    const q = ReportQuery.parse(req.query);
+  route(app, API.monthlyReport, async ({ params: { site }, query: q }, _req, reply) => {
     const parentOf = (id: string) => ctx.directory.meter(site, id)?.parent;
     const table = await readMonthlyTable((x, p) => ctx.totals.totals(x, p), requireRegistry(ctx), site, q.year, { parentOf, meters: expectedMeters(ctx, site), now: ctx.now() });
     if (q.format === 'json') return table;

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
-import { Id, USAGE_COUNTER, ZmError } from '../../core/index.ts';
+import { API } from '../../core/api.ts';
+import { USAGE_COUNTER, ZmError } from '../../core/index.ts';
 import type { ExpectedMeter } from '../indicators/completeness.ts';
 import { findSite } from '../registry/lookup.ts';
 import type { Registry } from '../registry/schema.ts';
 import type { ReportingContext } from './reporting-context.ts';
-
-export const SiteParams = z.object({ site: Id });
+import { route } from './route.ts';
 
 /** The registry, or 404 when the ingestor runs without one. */
 export function requireRegistry(ctx: ReportingContext): Registry {
@@ -30,7 +29,7 @@ export function expectedMeters(ctx: ReportingContext, site: string): ExpectedMet
 }
 
 export const sitesRoutes = (ctx: ReportingContext): FastifyPluginAsync => async (app) => {
-  app.get('/api/v1/sites', async () => {
+  route(app, API.sites, async () => {
     const registry = requireRegistry(ctx);
     const conflicts = ctx.conflicts?.check() ?? [];
     return {
@@ -51,8 +50,7 @@ export const sitesRoutes = (ctx: ReportingContext): FastifyPluginAsync => async 
     };
   });
 
-  app.get('/api/v1/sites/:site/conflicts', async (req) => {
-    const { site } = SiteParams.parse(req.params);
+  route(app, API.conflicts, async ({ params: { site } }) => {
     requireSite(ctx, site);
     return { site, conflicts: (ctx.conflicts?.check() ?? []).filter((c) => c.site === site) };
   });

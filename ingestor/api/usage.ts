@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
-import { ENERGY_KINDS, Id, ZmError, type EnergyKind } from '../../core/index.ts';
+import { API } from '../../core/api.ts';
+import { ENERGY_KINDS, ZmError, type EnergyKind } from '../../core/index.ts';
 import { ql } from '../store/influx.ts';
 import { USAGE_15M, USAGE_1D, USAGE_1H } from '../usage/lines.ts';
-import { Instant } from './query-params.ts';
 import type { ReportingContext } from './reporting-context.ts';
+import { route } from './route.ts';
 
 const INTERVALS = {
   '15m': { ms: 15 * 60_000, measurement: USAGE_15M },
@@ -13,24 +13,12 @@ const INTERVALS = {
 } as const;
 const MAX_POINTS_PER_SERIES = 100_000;
 
-export const UsageQuery = z.object({
-  site: Id,
-  from: Instant,
-  to: Instant,
-  interval: z.enum(['15m', '1h', '1d']).default('1h'),
-  by: z.enum(['zone', 'end_use', 'kind', 'meter']).default('kind'),
-  building: Id.optional(),
-  /** Main and sub meters both count by default; role=sub (or main) keeps a main meter and its sub-meters from adding up twice. */
-  role: z.enum(['all', 'main', 'sub']).default('all'),
-}).refine((q) => q.to > q.from, { message: 'to must be after from', path: ['to'] });
-
 /**
  * Usage summed per interval and group, from the rollup that matches the interval, so a year by day
  * reads one point per meter and day. Kinds are never added together: each series is one kind in its unit.
  */
 export const usageRoutes = (ctx: ReportingContext): FastifyPluginAsync => async (app) => {
-  app.get('/api/v1/usage', async (req) => {
-    const q = UsageQuery.parse(req.query);
+  route(app, API.usage, async ({ query: q }) => {
     const iv = INTERVALS[q.interval];
     if ((q.to - q.from) / iv.ms > MAX_POINTS_PER_SERIES) {
       throw new ZmError('ERR_BAD_REQUEST', `from–to spans more than ${MAX_POINTS_PER_SERIES} intervals of ${q.interval}; use a longer interval`);

@@ -1,25 +1,9 @@
+import type { AnnualRow } from '../../core/api.ts';
 import { ENERGY_KINDS, type EnergyKind } from '../../core/index.ts';
 import type { FactorUse, Measure } from './energy.ts';
 import type { ScopeResult, SiteReport } from './site-report.ts';
 
-export interface AnnualRow {
-  scope: 'site' | 'building';
-  building: string;
-  key: string;
-  zh: string;
-  en: string;
-  unit: string;
-  value: number | null;
-  base_year: number | null;
-  base_value: number | null;
-  decline: number | null;
-  target: number | null;
-  achieved: number | null;
-  /** Share of the period covered by measured usage (0–1), null for figures not taken from usage. */
-  completeness: number | null;
-  /** Why value is null: incomplete, no_data, future. */
-  reason: string | null;
-}
+export type { AnnualRow };
 
 const FIGURES: Record<string, { zh: string; en: string }> = {
   energy_kgce: { zh: '综合能耗', en: 'Comprehensive energy' },

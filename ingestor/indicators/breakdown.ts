@@ -1,6 +1,7 @@
+import type { BreakdownRow } from '../../core/api.ts';
 import type { EndUse, EnergyKind, Facility, Zone } from '../../core/index.ts';
 import type { Carrier } from '../registry/factors.ts';
-import { totals, type FactorContext, type Measure, type Quantities } from './energy.ts';
+import { totals, type FactorContext, type Quantities } from './energy.ts';
 
 /** One meter's usage over the period, in its kind's unit, with the tags from its manifest. */
 export interface MeterUsage {
@@ -13,15 +14,7 @@ export interface MeterUsage {
   quantity: number;
 }
 
-export interface BreakdownRow {
-  key: string;
-  energy_kgce: Measure;
-  water_m3: Measure;
-  co2_kg: Measure;
-  /** Share of the breakdown's metered energy (kgce). */
-  share: Measure;
-  meters: string[];
-}
+export type { BreakdownRow };
 
 export interface Breakdown {
   by: 'zone' | 'end_use' | 'facility';

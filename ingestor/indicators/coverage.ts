@@ -1,6 +1,8 @@
-import { ENERGY_KINDS, FACILITIES, ZONES, type EnergyKind, type Facility, type ManifestMeter, type Zone } from '../../core/index.ts';
+import { ENERGY_KINDS, FACILITIES, ZONES, type EnergyKind, type Facility, type ManifestMeter } from '../../core/index.ts';
+import type { BalanceRow, CoverageRate, Measure, MeteringPoint } from '../../core/api.ts';
 import type { Building } from '../registry/schema.ts';
-import type { Measure } from './energy.ts';
+
+export type { BalanceRow, CoverageRate, MeteringPoint };
 
 /**
  * The kinds each facility must be sub-metered for. Each inner list is one point that any of its
@@ -14,29 +16,6 @@ export const FACILITY_KINDS: Record<Facility, EnergyKind[][]> = {
   swimming_pool: [['water'], ['electricity']],
   data_center: [['electricity']],
 };
-
-export interface MeteringPoint {
-  group: 'zone' | 'facility';
-  zone?: Zone;
-  facility?: Facility;
-  /** Any of these kinds meets the point. */
-  kinds: EnergyKind[];
-  /** Counted in its rate: every zone point; facility points of policy-required facilities. */
-  required: boolean;
-  meters: string[];
-  live: string[];
-  status: 'live' | 'silent' | 'missing';
-  reason?: string;
-}
-
-export interface CoverageRate {
-  required: number;
-  equipped: number;
-  live: number;
-  /** 配备率: equipped / required; null when nothing is required. */
-  rate: Measure;
-  liveRate: Measure;
-}
 
 export interface Coverage {
   building: string;
@@ -105,18 +84,6 @@ export function coverage(input: CoverageInput): Coverage {
     return { required: counted.length, equipped, live, rate: of(equipped), liveRate: of(live) };
   };
   return { building: b.id, zone: rate('zone'), facility: rate('facility'), points };
-}
-
-export interface BalanceRow {
-  parent: string;
-  parentUsage: number;
-  childrenUsage: number;
-  children: string[];
-  /** Children without a usage figure: the balance is then incomplete. */
-  childrenWithoutData: string[];
-  /** parent − Σ children: unmetered load, losses or leaks; negative when children exceed the parent. */
-  unmetered: Measure;
-  unmeteredShare: Measure;
 }
 
 /** Energy balance of each parent meter against the sum of its direct sub-meters over one period. */

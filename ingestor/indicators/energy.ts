@@ -1,14 +1,8 @@
+import type { Measure } from '../../core/api.ts';
 import { CARRIERS, CARRIER_UNITS, DEFAULT_FACTORS, factorTable, factorUnit, selectFactor, type Carrier, type Factor, type FactorChoice, type FactorType, type GridRegion } from '../registry/factors.ts';
 
-/** A number with its unit. null where it cannot be computed (no area, no head-count, …). */
-export interface Measure {
-  value: number | null;
-  unit: string;
-  /** Why value is null where it is for want of data: 'incomplete', 'no_data', 'future' (see completeness.ts). */
-  reason?: string;
-  /** Share (0–1) of the period covered by measured usage, for figures computed from usage. */
-  completeness?: number;
-}
+/** A number with its unit, as the API answers it (core/api-reports.ts). */
+export type { Measure };
 
 /** Quantities per carrier in the carrier's unit (kWh, m³, kg): see CARRIER_UNITS. */
 export type Quantities = Partial<Record<Carrier, number>>;

@@ -1,3 +1,4 @@
+import type { MonthlyRow } from '../../core/api.ts';
 import { ENERGY_KINDS, ZmError, type EnergyKind } from '../../core/index.ts';
 import type { Carrier } from '../registry/factors.ts';
 import { findSite } from '../registry/lookup.ts';
@@ -8,20 +9,7 @@ import { buildingQuantities, type MeterTotal } from './quantities.ts';
 import { completenessByBuilding, DEFAULT_COMPLETENESS_THRESHOLD } from './completeness.ts';
 import type { SiteReportInput } from './site-report.ts';
 
-export interface MonthlyRow {
-  month: string;
-  building: string;
-  kind: EnergyKind;
-  quantity: number;
-  unit: string;
-  /** Standard coal of the quantity, null for water. */
-  energy_kgce: number | null;
-  co2_kg: number | null;
-  /** Share of the month covered by measured usage (0–1). */
-  completeness: number;
-  /** Whether the month is complete enough to report (registry completenessThreshold). */
-  complete: boolean;
-}
+export type { MonthlyRow };
 
 export interface MonthlyTable {
   site: string;

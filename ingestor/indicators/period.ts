@@ -1,3 +1,4 @@
+import type { LocalPeriod } from '../../core/api.ts';
 import { MINUTE_MS, parseUtcOffset } from '../usage/buckets.ts';
 import { yearPeriod } from '../registry/lookup.ts';
 
@@ -11,14 +12,7 @@ export interface Period {
   wholeMonths?: boolean;
 }
 
-/** A reporting period in the site's local calendar: dates [from, to) and the data year it belongs to. */
-export interface LocalPeriod {
-  from: string;
-  to: string;
-  year: number;
-  /** Months of the year it covers when it is a year or a year-to-date, else null. */
-  months: number | null;
-}
+export type { LocalPeriod };
 
 export interface PeriodRequest {
   year?: number;

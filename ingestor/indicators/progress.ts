@@ -1,5 +1,5 @@
-import { INDICATOR_KEYS, type IndicatorKey, type Plan } from '../registry/plans.ts';
-import type { Measure } from './energy.ts';
+import type { IndicatorProgress } from '../../core/api.ts';
+import { INDICATOR_KEYS, type Plan } from '../registry/plans.ts';
 import type { IndicatorSet } from './intensity.ts';
 
 /** d = (I_base − I_now) / I_base: positive when the indicator fell. */
@@ -28,19 +28,7 @@ export function requiredYearlyDecline(target: number, d: number, yearsLeft: numb
   return 1 - ((1 - target) / (1 - d)) ** (1 / yearsLeft);
 }
 
-export interface IndicatorProgress {
-  indicator: IndicatorKey;
-  plan: string;
-  baseYear: number;
-  targetYear: number;
-  base: Measure;
-  now: Measure;
-  decline: Measure;
-  target: Measure;
-  achieved: Measure;
-  yearsLeft: number;
-  requiredYearlyDecline: Measure;
-}
+export type { IndicatorProgress };
 
 /**
  * Progress of each indicator the plan targets, comparing `now` (the year `year`, or its first months)

@@ -6,19 +6,10 @@ import {
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { QuarantineEntry } from '../../core/api.ts';
 import type { QuarantineReason } from './validate.ts';
 
-export interface QuarantineEntry {
-  id: number;
-  at: number;
-  site: string | null;
-  gateway: string | null;
-  seq: number | null;
-  reason: QuarantineReason;
-  detail: string;
-  /** The refused payload, or a sample of it (see PayloadSample) when it was larger than the limit. */
-  payload: unknown;
-}
+export type { QuarantineEntry };
 
 /** What is kept of a payload larger than maxPayloadBytes: enough to recognise it, never all of it. */
 export interface PayloadSample {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   BatchSchema, MAX_BATCH_READINGS, MEASUREMENTS, ReadingSchema, formatIssues, isMeasurementKey, type Batch, type Reading,
 } from '../../core/index.ts';
+import type { QuarantineReason } from '../../core/api.ts';
 import type { KnownMeter } from './directory.ts';
 
 export interface Accepted {
@@ -16,11 +17,8 @@ export interface Rejected {
   detail: string;
 }
 
-export const QUARANTINE_REASONS = [
-  'invalid_payload', 'foreign_gateway', 'invalid_reading', 'unknown_measurement', 'non_finite_value', 'unknown_meter',
-  'future_timestamp', 'too_old', 'value_out_of_range', 'store_refused', 'foreign_meter',
-] as const;
-export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
+// The reasons are part of the API's answers (GET /api/v1/quarantine), so core holds the list.
+export { QUARANTINE_REASONS, type QuarantineReason } from '../../core/api.ts';
 
 // The batch envelope is checked whole, its readings one by one: one reading with an unknown
 // measurement or a non-finite number (JSON `1e999` parses to Infinity) must not cost the good

@@ -1,13 +1,7 @@
-import type { Reading } from '../../core/index.ts';
+import type { LiveReading } from '../../core/api.ts';
 import type { StoredReading } from '../ingest/pipeline.ts';
 
-export interface LiveReading extends Reading {
-  site: string;
-  building: string;
-  kind: string;
-  zone: string;
-  end_use: string;
-}
+export type { LiveReading };
 
 type Listener = (readings: LiveReading[]) => void;
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { Id } from '../../core/index.ts';
+import { INDICATOR_KEYS, type IndicatorKey } from '../../core/api.ts';
 
-// Indicator ids double as the API's JSON keys, so plan targets name them the same way.
-export const INDICATOR_KEYS = ['kgce_per_m2', 'kgce_per_capita', 'water_m3_per_capita', 'kgco2_per_m2'] as const;
-export type IndicatorKey = (typeof INDICATOR_KEYS)[number];
+// Indicator ids double as the API's JSON keys, so plan targets name them the same way (core/api-reports.ts).
+export { INDICATOR_KEYS, type IndicatorKey };
 
 const Decline = z.number().gt(0, 'a target decline is a fraction above 0 (0.05 = 5%)').lt(1, 'a target decline is a fraction below 1 (0.05 = 5%)');
 

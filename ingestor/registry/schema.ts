@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoDate } from '../../core/api.ts';
 import { EnergyKindSchema, FacilitySchema, Id, ZoneSchema } from '../../core/index.ts';
 import { DEFAULT_FACTORS, FactorSchema, GRID_REGIONS } from './factors.ts';
 import { PLAN_PRESETS, PlanSchema } from './plans.ts';
@@ -10,10 +11,7 @@ export type InstitutionType = (typeof INSTITUTION_TYPES)[number];
 export const CLIMATE_ZONES = ['severe_cold', 'cold', 'hot_summer_cold_winter', 'hot_summer_warm_winter', 'mild'] as const;
 export type ClimateZone = (typeof CLIMATE_ZONES)[number];
 
-export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD').refine((s) => {
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-}, 'not a calendar date');
+export { IsoDate };
 
 const UtcOffset = z.string().regex(/^[+-](0\d|1[0-4]):[0-5]\d$/, 'expected an offset like +08:00');
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { UsageHealth } from '../../core/api.ts';
 import { USAGE_COUNTER, type EnergyKind, type MeasurementKey, type Replacement } from '../../core/index.ts';
 import type { Directory, KnownMeter } from '../ingest/directory.ts';
 import type { StoredReading } from '../ingest/pipeline.ts';
@@ -70,16 +71,7 @@ interface Pending {
   failures: number;
 }
 
-export interface UsageHealth {
-  status: 'ok' | 'catching_up' | 'degraded';
-  /** Meters whose derivation failed and that wait for a retry. */
-  failing_meters: number;
-  /** Meters with work queued. */
-  pending_meters: number;
-  backlog_readings: number;
-  /** Of the meters with work queued, the most time between the oldest underived reading and the newest stored. */
-  lag_seconds: number;
-}
+export type { UsageHealth };
 
 /**
  * Derives usage from the counters of stored readings and writes it as `usage` (15 min), `usage_1h`,

@@ -1,10 +1,12 @@
 import { draw, PALETTE } from '../charts.ts';
 import { h } from '../dom.ts';
 import { num, pct } from '../format.ts';
+import type { IndicatorKey } from '../api.ts';
 import { text, type Lang, type TextKey } from '../i18n.ts';
 
-export const INDICATORS = ['kgce_per_m2', 'kgce_per_capita', 'water_m3_per_capita', 'kgco2_per_m2'] as const;
-export type IndicatorKey = (typeof INDICATORS)[number];
+// The cards, in order; the keys are checked against the API's (a value here, so core's list with
+// its zod import stays out of the bundle).
+export const INDICATORS = ['kgce_per_m2', 'kgce_per_capita', 'water_m3_per_capita', 'kgco2_per_m2'] as const satisfies readonly IndicatorKey[];
 
 /** One card's figures, taken from the indicators API without rounding. */
 export interface IndicatorCard {

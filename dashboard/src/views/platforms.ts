@@ -1,25 +1,6 @@
+import { api, type PlatformInfo } from '../api.ts';
 import { h } from '../dom.ts';
 import type { Lang } from '../i18n.ts';
-
-/** GET /api/v1/platforms as the dashboard reads it (docs/platforms.md). */
-export interface PlatformInfo {
-  id: string;
-  host: string;
-  port: number;
-  dialect: string;
-  buildings: {
-    site: string;
-    building: string;
-    building_id: string;
-    connected: boolean;
-    authenticated: boolean;
-    last_error: string | null;
-    last_error_at: string | null;
-    last_acked_period: { start: string; end: string } | null;
-    backlog_periods: number;
-    waiting_for_data_at: string | null;
-  }[];
-}
 
 // The panel's own words, so it stays apart from the shared dictionary.
 const WORDS = {
@@ -72,9 +53,8 @@ function render(el: HTMLElement, list: PlatformInfo[], lang: Lang): void {
 export function platformsPanel(lang: Lang): HTMLElement {
   const el = h('section', { id: 'platforms-panel' });
   if (last) render(el, last, lang);
-  fetch('/api/v1/platforms', { headers: { accept: 'application/json' } })
-    .then((r) => (r.ok ? r.json() as Promise<{ platforms: PlatformInfo[] }> : Promise.reject(new Error(`HTTP ${r.status}`))))
-    .then((body) => { last = body.platforms; render(el, last, lang); })
+  api.platforms()
+    .then((list) => { last = list; render(el, last, lang); })
     .catch((err: unknown) => console.warn('platforms refresh failed', err));
   return el;
 }

@@ -7,10 +7,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /**
  * Where the files the CLI reads at run time (examples, the built dashboard) live, under the same
  * relative paths as in the repository. Run from the sources (tsx, vitest) this module is
- * `cli/assets.ts`, one level below the clone's root; bundled, it is inlined into
- * `zonemeter.mjs`, and scripts/build.sh copies the files next to the bundle.
+ * `cli/assets.ts`, one level below the clone's root; bundled, it lands in one of the chunks in
+ * `lib/` beside `zonemeter.mjs` (or in `zonemeter.mjs` itself), and scripts/build.sh copies the
+ * files next to the bundle.
  */
-export const ASSET_ROOT = import.meta.url.endsWith('.ts') ? path.resolve(here, '..') : here;
+export const ASSET_ROOT = import.meta.url.endsWith('.ts') || isChunkFolder(here) ? path.resolve(here, '..') : here;
+
+function isChunkFolder(dir: string): boolean {
+  return path.basename(dir) === 'lib' && existsSync(path.join(dir, '..', 'zonemeter.mjs'));
+}
 
 export function assetPath(rel: string): string {
   return path.join(ASSET_ROOT, rel);

@@ -28,12 +28,24 @@ async function help(): Promise<void> {
   console.log(t('Usage: zonemeter <command> [options]', '用法: zonemeter <命令> [选项]'));
   console.log('');
   for (const [name, load] of Object.entries(COMMANDS)) {
-    const { default: cmd } = await load();
-    console.log(`  ${name.padEnd(24)} ${t(cmd.summary[0], cmd.summary[1])}`);
+    const cmd = await load().then((m) => m.default, (err: unknown) => notShipped(err));
+    console.log(`  ${name.padEnd(24)} ${cmd ? t(cmd.summary[0], cmd.summary[1]) : t('(not in this package)', '（此安装包不含）')}`);
   }
   console.log('');
   console.log(t('Run `zonemeter <command> --help` for its options. ZM_LANG=zh|en picks the language.',
     '运行 `zonemeter <命令> --help` 查看选项。ZM_LANG=zh|en 选择语言。'));
+}
+
+/**
+ * The gateway release (scripts/release-gateway.mjs) ships the gateway commands' chunks and packages
+ * only; another command's chunk or package is then missing. Any other load failure is a bug and
+ * is thrown as it is.
+ */
+function notShipped(err: unknown): undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  // From the sources every command is there: a missing module is a real error.
+  if (code === 'ERR_MODULE_NOT_FOUND' && !import.meta.url.endsWith('.ts')) return undefined;
+  throw err;
 }
 
 /**
@@ -58,7 +70,12 @@ export async function main(argv: string[]): Promise<number> {
     return argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' ? 0 : 2;
   }
   const rest = argv.slice(name.split(' ').length);
-  const { default: cmd } = await COMMANDS[name]!();
+  const cmd = await COMMANDS[name]!().then((m) => m.default, (err: unknown) => notShipped(err));
+  if (!cmd) {
+    console.error(t(`error: \`${name}\` is not in this package: the board's gateway release carries the gateway commands only; run it from the full bundle (npm run build) or a clone`,
+      `错误: 此安装包不含 \`${name}\`：网关发布包只含网关命令；请使用完整构建 (npm run build) 或源码运行`));
+    return 2;
+  }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(`zonemeter ${name} ${cmd.usage}\n\n${t(cmd.summary[0], cmd.summary[1])}`);
     return 0;

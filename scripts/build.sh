@@ -22,13 +22,16 @@ for d in gateway/examples ingestor/registry/examples simulators/building/example
   cp -R "$d/." "$out/$d/"
 done
 
-npx esbuild --bundle --platform=node --format=esm --target=node20 --packages=external \
-  --sourcemap --sourcefile=zonemeter-entry.ts --loader=ts \
-  --banner:js='#!/usr/bin/env node' \
-  --outfile="$out/zonemeter.mjs" --log-level=warning <<'ENTRY'
-import { main } from './cli/main.ts';
-
-process.exitCode = await main(process.argv.slice(2));
-ENTRY
+# Split at the CLI's per-command dynamic imports (lib/): `gateway run` loads only the gateway's
+# code and packages, so a board needs neither the ingestor's packages nor their memory. Node 18 is
+# the target because Raspberry Pi OS bookworm's own nodejs is 18.20.
+rm -rf "$out/lib" "$out/zonemeter.mjs" "$out/zonemeter.mjs.map"
+npx esbuild cli/entry.ts --bundle --splitting --platform=node --format=esm --target=node18 --packages=external \
+  --sourcemap --entry-names=zonemeter --chunk-names='lib/[name]-[hash]' --out-extension:.js=.mjs \
+  --banner:js='#!/usr/bin/env node' --outdir="$out" --log-level=warning
 chmod +x "$out/zonemeter.mjs"
-echo "built $out/zonemeter.mjs ($(du -k "$out/zonemeter.mjs" | cut -f1) KB), dashboard and examples beside it ($(du -sk "$out" | cut -f1) KB in all)"
+echo "built $out/zonemeter.mjs ($(du -sk "$out/zonemeter.mjs" "$out/lib" | awk '{s+=$1} END {print s}') KB with lib/), dashboard and examples beside it ($(du -sk "$out" | cut -f1) KB in all)"
+
+# The board's release: the bundle, the gateway's example, and only the packages `gateway …`
+# commands load, with serialport's prebuilds for the boards' CPUs.
+node scripts/release-gateway.mjs "$out"

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -12,7 +12,8 @@ import { startPtyPair, type PtyPair } from '../support/pty.ts';
 
 // The board as the gateway meets it: Debian bookworm's own arm64 `nodejs` (18.20, the version
 // Raspberry Pi OS bookworm ships) unpacked into a folder by scripts/board-node.sh, running the
-// bundle that `npm run build` makes, under qemu-user. serialport loads its linux-arm64 prebuild,
+// gateway release tarball that `npm run build` makes (unpacked, with only its own packages), under
+// qemu-user. serialport loads its linux-arm64 prebuild,
 // a meter answers over RTU on a socat pty and another over Modbus TCP, the readings are
 // journalled and reach a real ingestor and influxd.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -30,9 +31,12 @@ beforeAll(async () => {
   }).trim();
   const dist = path.join(tmp.dir, 'dist');
   execFileSync('bash', [path.join(ROOT, 'scripts/build.sh'), dist], { cwd: ROOT, stdio: 'ignore', timeout: 180_000 });
-  // Outside the clone: packages are installed next to the bundle on a board (npm ci --omit=dev).
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(tmp.dir, 'node_modules'));
-  bundle = path.join(dist, 'zonemeter.mjs');
+  // What a board gets: the release tarball, unpacked outside the clone, with its own node_modules.
+  const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const board = path.join(tmp.dir, 'board');
+  mkdirSync(board);
+  execFileSync('tar', ['-xzf', path.join(dist, `zonemeter-gateway-${version}.tar.gz`), '-C', board]);
+  bundle = path.join(board, `zonemeter-gateway-${version}`, 'zonemeter.mjs');
   ing = await startTestIngestor({ gateways: [['board', 'gw-pi']] });
 }, 480_000);
 

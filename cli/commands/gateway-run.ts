@@ -1,5 +1,6 @@
 import { build, type Gateway } from '../../gateway/app.ts';
 import { loadGatewayConfig } from '../../gateway/config.ts';
+import { startWatchdog } from '../../gateway/health/watchdog.ts';
 import { checkGatewayConfig } from '../../gateway/poll/config-checks.ts';
 import { UsageError, parseFlags, type Command } from '../command.ts';
 import { onShutdown, rootLogger } from '../log.ts';
@@ -33,7 +34,20 @@ const command: Command = {
       await gw?.close().catch(() => undefined);
       throw err;
     }
-    await onShutdown(log, () => gw.close());
+    // Under systemd (gateway install-service) the watchdog restarts a gateway whose poll loop
+    // stopped turning. Pushed (MQTT) meters prove nothing about the loop, so only polled ones count.
+    const mqttBuses = new Set(config.buses.filter((b) => b.type === 'mqtt').map((b) => b.id));
+    const polled = config.meters.filter((m) => !mqttBuses.has(m.bus));
+    const running = gw;
+    const watchdog = startWatchdog({
+      log: log.child({ module: 'watchdog' }),
+      progress: () => running.poller.meters().reduce((n, m) => (mqttBuses.has(m.bus) ? n : n + m.reads + m.errors), 0),
+      stallMs: polled.length ? 2 * Math.max(...polled.map((m) => m.intervalMs)) + 60_000 : Number.POSITIVE_INFINITY,
+    });
+    await onShutdown(log, async () => {
+      watchdog.stop();
+      await running.close();
+    });
     return 0;
   },
 };

@@ -6,7 +6,8 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startWatchdog } from '../../gateway/health/watchdog.ts';
 import { tempDir, waitFor } from '../support/harness.ts';
-import { spawnZm } from '../support/processes.ts';
+import { freePort } from '../../cli/ports.ts';
+import { gatewayConfig, killAllZm, sdm630Simulator, spawnZm } from '../support/processes.ts';
 
 // The service a board runs: the unit `gateway install-service` writes, checked by systemd's own
 // `systemd-analyze verify`, and the watchdog pings sent by the real `systemd-notify` to a
@@ -14,7 +15,8 @@ import { spawnZm } from '../support/processes.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = tempDir('zm-service-');
 const children: ChildProcess[] = [];
-afterAll(() => {
+afterAll(async () => {
+  await killAllZm();
   for (const c of children) c.kill('SIGKILL');
   tmp.remove();
 });
@@ -111,4 +113,21 @@ describe('systemd watchdog', () => {
     expect(startWatchdog({ env: { NOTIFY_SOCKET: '/run/x', WATCHDOG_USEC: '1000000', WATCHDOG_PID: '1' }, log, progress: () => 0, stallMs: 1000 }).intervalMs).toBeNull();
     expect(existsSync('/usr/bin/systemd-notify') || existsSync('/bin/systemd-notify')).toBe(true);
   });
+
+  it('`gateway run` under a watchdog pings while it polls', async () => {
+    const sock = path.join(tmp.dir, 'gw-notify.sock');
+    const { messages } = await notifySocket(sock);
+    const sim = await sdm630Simulator(1);
+    try {
+      const file = path.join(tmp.dir, 'gw.json');
+      // The uplink points at a closed port: the watchdog is about polling, not the ingestor.
+      writeFileSync(file, JSON.stringify(gatewayConfig('svc', 'gw-svc', { uplink: `mqtt://127.0.0.1:${await freePort()}`, simPort: sim.tcp!.port, meters: 1, dir: tmp.dir })));
+      const gw = spawnZm(['gateway', 'run', '-c', file], { ZM_GATEWAY_HTTP: `127.0.0.1:${await freePort()}`, NOTIFY_SOCKET: sock, WATCHDOG_USEC: '4000000' });
+      await gw.waitForLine((l) => l.msg === 'systemd watchdog on', 30_000, 'the watchdog to start');
+      await waitFor(() => (messages.filter((m) => m === 'WATCHDOG=1').length >= 2 ? true : undefined), { timeoutMs: 15_000, what: 'pings from the gateway' });
+      await gw.stop();
+    } finally {
+      await sim.close();
+    }
+  }, 60_000);
 });

@@ -86,4 +86,10 @@ describe('import graph', () => {
     expect(bad).toEqual([]);
     expect(edges('bin').some((e) => top(e.target) === 'cli')).toBe(true);
   });
+
+  it('nothing the CLI runs builds the dashboard: no esbuild and no dashboard/build.ts outside the build scripts', () => {
+    const bad = ['cli', 'core', 'gateway', 'ingestor', 'simulators'].flatMap(edges)
+      .filter((e) => (e.target.startsWith('pkg:') && pkg(e.target) === 'esbuild') || e.target === path.join('dashboard', 'build.ts'));
+    expect(bad).toEqual([]);
+  });
 });

@@ -25,6 +25,7 @@ import { renderMetrics } from './metrics.ts';
 import { UsageService } from './usage/service.ts';
 import { usageMetrics } from './usage/metrics.ts';
 import { TotalsCache } from './reports/totals.ts';
+import { MonthTotals, monthTotalsMetrics } from './reports/month-totals.ts';
 import { loadRegistryFile } from './registry/load.ts';
 import type { Registry } from './registry/schema.ts';
 import { parseUtcOffset } from './usage/buckets.ts';
@@ -103,7 +104,11 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   // Usage writes go straight to InfluxDB, not through the ingest writer: they rewrite the same points
   // as intervals fill (the writer folds repeats of a point into its first copy), and a long
   // re-derivation must not queue ahead of the gateways' batches and their acks.
+  const monthTotals = new MonthTotals(influx, {
+    now, onError: (err) => log.warn({ err: err.message }, 'cannot load the monthly usage totals; whole-month indicators read InfluxDB per request meanwhile'),
+  });
   const usage = new UsageService(influx, sink, directory, log.child({ module: 'usage' }), {
+    onMonth: (meter, start, f) => monthTotals.record(meter, start, f),
     dataDir: config.dataDir, utcOffsetHours: config.utcOffsetHours, rollover: config.usage.rollover,
     gapMs: config.usage.estimateAfterHours * 3_600_000, settleMs: config.usage.lateSettleSeconds * 1000,
     maxQueuedReadings: config.usage.maxQueuedReadings,
@@ -139,7 +144,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   });
   const ctx: ApiContext = {
     influx, writer, directory, quarantine, pipeline, live, bus, token: config.http.token, now,
-    metrics: () => renderMetrics({ pipeline, writer, quarantine, directory, live, broker: broker?.counters ?? null, now: now() }) + usageMetrics(usage) + (platforms?.metrics() ?? ''),
+    metrics: () => renderMetrics({ pipeline, writer, quarantine, directory, live, broker: broker?.counters ?? null, now: now() }) + usageMetrics(usage) + monthTotalsMetrics(monthTotals.stats()) + (platforms?.metrics() ?? ''),
     usage: () => usage.health(),
   };
   await http.register(healthRoutes(ctx));
@@ -148,7 +153,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   await http.register(quarantineRoutes(ctx));
   await http.register(metersRoutes(ctx));
   await http.register(liveRoutes(ctx));
-  await http.register(reportingRoutes({ influx, totals: new TotalsCache(influx, usage), directory, live, now, registry, conflicts, utcOffsetHours: config.utcOffsetHours }));
+  await http.register(reportingRoutes({ influx, totals: new TotalsCache(influx, usage, { months: monthTotals }), directory, live, now, registry, conflicts, utcOffsetHours: config.utcOffsetHours }));
   await http.register(platformsRoutes(platforms));
   if (deps.dashboardDir) serveDashboard(http, deps.dashboardDir);
 
@@ -163,6 +168,11 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
     }
     await pipeline.start();
     platforms?.start();
+    // Not awaited: on a large database the load takes a while, and requests read InfluxDB meanwhile.
+    void monthTotals.start().then(() => {
+      const st = monthTotals.stats();
+      if (st.state === 'ready') log.info({ series: st.series, months: st.months, seconds: st.loadSeconds }, 'monthly usage totals loaded');
+    });
   };
 
   return {
@@ -184,6 +194,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
     async close() {
       // A start() still under way is waited for, so nothing it opens outlives close().
       await starting?.catch(() => undefined);
+      monthTotals.stop();
       await http.close();
       await platforms?.close();
       await bus.close();

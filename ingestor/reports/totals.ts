@@ -3,6 +3,7 @@ import type { Period } from '../indicators/period.ts';
 import type { MeterTotal } from '../indicators/quantities.ts';
 import { ql, type InfluxClient } from '../store/influx.ts';
 import { USAGE_1D, USAGE_1MO } from '../usage/lines.ts';
+import type { MonthTotals } from './month-totals.ts';
 
 const TAGS = ['building', 'kind', 'meter', 'role', 'zone', 'end_use', 'facility'];
 
@@ -50,13 +51,16 @@ export class TotalsCache {
   constructor(
     private readonly influx: InfluxClient,
     private readonly changes: UsageChanges,
-    private readonly opts: { maxEntries?: number; maxAgeMs?: number; now?: () => number } = {},
+    private readonly opts: { maxEntries?: number; maxAgeMs?: number; now?: () => number; months?: MonthTotals } = {},
   ) {}
 
   async totals(site: string, periods: readonly Period[]): Promise<MeterTotal[][]> {
     const now = (this.opts.now ?? Date.now)();
     const maxAge = this.opts.maxAgeMs ?? 10 * 60_000;
     const out: (MeterTotal[] | undefined)[] = periods.map((p) => {
+      // Whole months are summed from the in-memory monthly totals once they are loaded.
+      const summed = this.opts.months?.totals(site, p);
+      if (summed) return summed;
       const e = this.entries.get(this.key(site, p));
       if (!e || now - e.at > maxAge || this.changes.generation(site, p.from, p.to) !== e.gen) return undefined;
       // Most recently used last, for the eviction below.

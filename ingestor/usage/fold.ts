@@ -41,8 +41,8 @@ export class UsageFolder {
   private readonly acc: Record<'hour' | 'day' | 'month', Tally | null>;
   private readonly dirty = { hour: false, day: false, month: false };
 
-  /** `touched`: told the start of each local month a point is written for, so readers can tell what changed. */
-  constructor(private readonly series: string, private readonly offsetMs: number, state: FoldState, private readonly emit: (line: string) => void, private readonly touched?: (monthStart: number) => void) {
+  /** `touched`: told each local month a point is written for, with its totals, so readers can tell what changed. */
+  constructor(private readonly series: string, private readonly offsetMs: number, state: FoldState, private readonly emit: (line: string) => void, private readonly touched?: (monthStart: number, month: UsageFigures) => void) {
     this.open = state.open && { ...state.open };
     this.acc = { hour: state.hour && { ...state.hour }, day: state.day && { ...state.day }, month: state.month && { ...state.month } };
   }
@@ -86,7 +86,7 @@ export class UsageFolder {
 
   private line(r: (typeof ROLLUPS)[number], t: Tally): void {
     this.emit(usageLine(r.measurement, this.series, t.start, t));
-    if (r.key === 'month') this.touched?.(t.start);
+    if (r.key === 'month') this.touched?.(t.start, t);
   }
 
   private close(b: Tally): void {

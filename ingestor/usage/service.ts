@@ -7,7 +7,7 @@ import type { InfluxClient } from '../store/influx.ts';
 import { HOUR_MS, bucketStartOf } from './buckets.ts';
 import { CounterStepper, DEFAULT_GAP_MS, type CounterPoint, type UsageEvent, type UsageOptions } from './counter.ts';
 import { EMPTY_FOLD, UsageFolder, type FoldState, type Tally } from './fold.ts';
-import { USAGE_15M, usageSeries } from './lines.ts';
+import { USAGE_15M, usageSeries, type UsageFigures, type UsageTags } from './lines.ts';
 import { lastReadingBefore, readingPages, usageSums } from './raw.ts';
 import { periodOf } from './rollup.ts';
 import { UsageStateStore, type MeterUsageState } from './state-store.ts';
@@ -41,6 +41,8 @@ export interface UsageServiceOptions {
   settleMs?: number;
   /** Most readings held in memory waiting for derivation; beyond it meters are re-derived from InfluxDB. */
   maxQueuedReadings?: number;
+  /** Told each month point of a meter once its write has landed (the in-memory monthly totals). */
+  onMonth?: (meter: UsageTags, monthStart: number, month: UsageFigures) => void;
   now?: () => number;
 }
 
@@ -359,7 +361,7 @@ export class UsageService {
   private async continueFrom(meter: KnownMeter, state: MeterUsageState, points: readonly CounterPoint[], replacements: Replacement[]): Promise<MeterUsageState> {
     const field = USAGE_COUNTER[meter.kind]!;
     const stepper = new CounterStepper(this.optionsFor(meter, field, replacements), state.counter, this.onEvent(meter));
-    const out = this.output(meter.site);
+    const out = this.output(meter);
     const folder = new UsageFolder(usageSeries(meter), this.offsetMs, state.fold, out.emit, out.touch);
     for (const x of points) {
       for (const s of stepper.push(x)) {
@@ -422,7 +424,7 @@ export class UsageService {
       fold = await this.foldBefore(meter, fromBucket);
     }
 
-    const out = this.output(meter.site);
+    const out = this.output(meter);
     let folder = new UsageFolder(usageSeries(meter), this.offsetMs, fold, out.emit, out.touch);
     // A meter seen for the first time (or whose state was lost) may be in the middle of a backfill
     // whose first batches came before its live data: a long gap found now is probably being filled.
@@ -486,9 +488,10 @@ export class UsageService {
    * go between. Up to WRITES_IN_FLIGHT slices are written at once, so deriving the next slice
    * overlaps InfluxDB taking the last; done() waits for all of them before the state moves on.
    */
-  private output(site: string) {
+  private output(meter: KnownMeter) {
+    const site = meter.site;
     let buf: string[] = [];
-    let touched = new Set<number>();
+    let touched = new Map<number, UsageFigures>();
     const inFlight = new Set<Promise<void>>();
     let failed: Error | null = null;
     const send = () => {
@@ -496,19 +499,20 @@ export class UsageService {
       const slice = buf;
       const months = touched;
       buf = [];
-      touched = new Set();
+      touched = new Map();
       const w = this.sink.write(slice).then(() => {
         this.counters.points += slice.length;
         let m = this.months.get(site);
         if (!m) this.months.set(site, (m = new Map()));
         const g = ++this.gen;
-        for (const start of months) m.set(start, g);
+        for (const start of months.keys()) m.set(start, g);
+        for (const [start, f] of months) this.opts.onMonth?.(meter, start, f);
       }, (err: Error) => { failed ??= err; }).finally(() => inFlight.delete(w));
       inFlight.add(w);
     };
     return {
       emit: (line: string) => { buf.push(line); },
-      touch: (monthStart: number) => { touched.add(monthStart); },
+      touch: (monthStart: number, f: UsageFigures) => { touched.set(monthStart, { ...f }); },
       full: () => buf.length >= WRITE_CHUNK,
       flush: async () => {
         send();

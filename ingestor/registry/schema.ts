@@ -3,6 +3,7 @@ import { IsoDate } from '../../core/api.ts';
 import { EnergyKindSchema, FacilitySchema, Id, ZoneSchema } from '../../core/index.ts';
 import { DEFAULT_FACTORS, FactorSchema, GRID_REGIONS } from './factors.ts';
 import { PLAN_PRESETS, PlanSchema } from './plans.ts';
+import { BuildingAlertsSchema, RulesPatchSchema } from './alert-rules.ts';
 
 export const INSTITUTION_TYPES = ['office', 'school', 'hospital', 'venue'] as const;
 export type InstitutionType = (typeof INSTITUTION_TYPES)[number];
@@ -29,6 +30,8 @@ export const BuildingSchema = z.object({
   zones: z.array(ZoneAreaSchema).min(1, 'name the zones present'),
   facilities: z.array(FacilitySchema).default([]),
   supplies: z.array(EnergyKindSchema).min(1, 'name the energy kinds the building is supplied with'),
+  /** Alert settings for this building, its zones (`zones`) and its meters (`meters`, by id); see docs/alerts.md. */
+  alerts: BuildingAlertsSchema.optional(),
 });
 export type Building = z.infer<typeof BuildingSchema>;
 
@@ -49,6 +52,8 @@ export const SiteSchema = z.object({
     factors: z.array(Id).min(1, 'list the factor ids the year was reported with'),
   })).default([]),
   buildings: z.array(BuildingSchema).min(1, 'a site has at least one building'),
+  /** Alert settings for every building of this site. */
+  alerts: RulesPatchSchema.optional(),
 });
 export type Site = z.infer<typeof SiteSchema>;
 
@@ -71,6 +76,8 @@ export const RegistrySchema = z.object({
    * its figures to be reported; below it they are null with the reason. 0.95 by default.
    */
   completenessThreshold: z.number().min(0).max(1).default(0.95),
+  /** Alert settings for every site, over the built-in defaults (docs/alerts.md). */
+  alerts: RulesPatchSchema.optional(),
 }).superRefine((reg, ctx) => {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const duplicates = <T>(items: readonly T[], key: (t: T) => string, path: (i: number) => (string | number)[], what: string) => {

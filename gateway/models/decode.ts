@@ -1,3 +1,4 @@
+import { atResolution } from './resolution.ts';
 import type { ByteOrder, RegisterDef, RegisterType } from './types.ts';
 import { REGISTER_WIDTH } from './types.ts';
 
@@ -61,7 +62,8 @@ export function encodeRaw(value: number, type: RegisterType): Buffer {
 
 /**
  * Decodes one register definition from a block of register bytes read starting at `blockStart`.
- * Returns the value in the measurement's unit (NaN stays NaN for the caller to flag).
+ * Returns the value in the measurement's unit at the register's resolution, so no binary noise
+ * (229.60000000000002) leaves the decoder; NaN stays NaN for the caller to flag.
  */
 export function decodeRegister(def: RegisterDef, block: Buffer, blockStart: number): number {
   const width = REGISTER_WIDTH[def.type];
@@ -70,7 +72,7 @@ export function decodeRegister(def: RegisterDef, block: Buffer, blockStart: numb
     throw new RangeError(`register ${def.address} (${width} words) is outside the block read from ${blockStart}`);
   }
   const raw = decodeRaw(toBigEndian(block.subarray(at, at + width * 2), def.order), def.type);
-  return raw * def.scale + (def.offset ?? 0);
+  return atResolution(def, raw * def.scale + (def.offset ?? 0));
 }
 
 /** Encodes a value in the measurement's unit into wire-order register bytes (for simulators). */

@@ -25,6 +25,11 @@ export interface RegisterDef {
   /** value = raw × scale + offset, in the measurement's unit. */
   readonly scale: number;
   readonly offset?: number;
+  /**
+   * The step the value is given to, in the measurement's unit. Integer registers default to their
+   * scale (0.1 V per count); float registers to a step per unit (resolution.ts).
+   */
+  readonly resolution?: number;
 }
 
 export interface ReadLimits {

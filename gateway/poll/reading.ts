@@ -1,4 +1,5 @@
 import { MEASUREMENTS, type MeasurementKey, type QualityFlag, type Reading } from '../../core/index.ts';
+import { decimalsOf, roundDecimals, stepDecimals } from '../models/resolution.ts';
 
 export interface Transformers {
   /** Current-transformer ratio. */
@@ -46,7 +47,9 @@ export function buildReading(
       quality[k] = 'nan';
       continue;
     }
-    const value = v * transformerFactor(k, t);
+    const factor = transformerFactor(k, t);
+    // The product has no more decimals than its factors (229.6 V × 100 is 22960, not 22960.000000000004).
+    const value = factor === 1 ? v : roundDecimals(v * factor, Math.min(12, decimalsOf(v) + stepDecimals(factor)));
     if (value < def.min || value > def.max) {
       quality[k] = 'out_of_range';
       continue;

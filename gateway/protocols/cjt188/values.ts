@@ -1,3 +1,4 @@
+import { roundDecimals, stepDecimals } from '../../models/resolution.ts';
 import type { Cjt188Field } from '../../models/types.ts';
 import { bcdByte, bcdLE, hex2 } from '../bcd.ts';
 import { FrameError } from '../errors.ts';
@@ -98,7 +99,8 @@ export function decodeMetering(data: Uint8Array, layout: 'water' | 'heat', unitF
     if (!u || u.kind !== FIELD_KIND[s.field]) {
       throw new FrameError('ERR_FRAME_DATA', `${s.field}: unit code ${hex2(code)} is not a ${FIELD_KIND[s.field]} unit of CJ/T 188 Table 5`);
     }
-    fields[s.field] = { value, unit: u.unit, normalized: Number((value * u.factor).toPrecision(12)) };
+    // At the resolution the BCD digits give, in zonemeter's unit (0.01 MJ is 0.00278 kWh).
+    fields[s.field] = { value, unit: u.unit, normalized: roundDecimals(value * u.factor, stepDecimals(u.factor / 10 ** s.decimals)) };
   }
   if (layout === 'heat') p += 3; // working hours, not a zonemeter measurement
   const t = data.subarray(p, p + 7);

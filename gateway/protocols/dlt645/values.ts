@@ -1,3 +1,4 @@
+import { roundDecimals, stepDecimals } from '../../models/resolution.ts';
 import type { Dlt645Item } from '../../models/types.ts';
 import { bcdLE, toBcdLE } from '../bcd.ts';
 import { FrameError } from '../errors.ts';
@@ -24,7 +25,7 @@ export function decodeItem(item: Pick<Dlt645Item, 'format' | 'signed' | 'scale' 
   const raw = bcdLE(bytes, `DI ${item.di.toString(16).padStart(8, '0').toUpperCase()}`, item.signed === true);
   // Round to the format's resolution: 12345 × 0.01 is 123.45000000000002 in binary.
   const v = Number((raw / 10 ** f.decimals).toFixed(f.decimals));
-  return item.scale === undefined ? v : Number((v * item.scale).toPrecision(12));
+  return item.scale === undefined ? v : roundDecimals(v * item.scale, stepDecimals(item.scale / 10 ** f.decimals));
 }
 
 /** The bytes a meter sends for `value` (the simulators' side of decodeItem; rounds to the format). */

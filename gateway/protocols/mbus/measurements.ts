@@ -2,6 +2,7 @@ import { MEASUREMENTS, type MeasurementKey } from '../../../core/index.ts';
 import type { MbusItem } from '../../models/mbus.ts';
 import type { DataRecord } from './records.ts';
 import { scaled } from './values.ts';
+import { roundDecimals, stepDecimals } from '../../models/resolution.ts';
 import { vifeExponent } from './vif.ts';
 
 /**
@@ -36,7 +37,11 @@ export function convert(r: DataRecord, measurement: MeasurementKey): number | st
   const { raw } = r.value;
   const target = MEASUREMENTS[measurement].unit;
   const e = r.exponent;
-  const nonDecimal = (factor: number) => Number((scaled(raw, e) / factor).toPrecision(12));
+  // A counted integer keeps the resolution of its count (10^e J is 10^e / 3.6e6 kWh); a float32
+  // (type H) has already been cut to its own digits by scaled().
+  const nonDecimal = (factor: number) => Number.isInteger(raw)
+    ? roundDecimals(scaled(raw, e) / factor, stepDecimals(10 ** e / factor))
+    : Number((scaled(raw, e) / factor).toPrecision(12));
   switch (`${r.unit}>${target}`) {
     case 'Wh>kWh': return scaled(raw, e - 3);
     case 'J>kWh': return nonDecimal(J_PER_KWH);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MEASUREMENTS, type MeasurementKey } from '../../../../core/index.ts';
 import { MODELS, decodeRegister, findModel, type RegisterDef } from '../../../../gateway/models/index.ts';
+import { atResolution, registerDecimals } from '../../../../gateway/models/resolution.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -97,7 +98,8 @@ describe('models decode captured register bytes', () => {
   for (const c of CAPTURES) {
     it(`${c.model} ${c.measurement} = ${c.expected} ${MEASUREMENTS[c.measurement].unit}`, () => {
       const r = regOf(c.model, c.measurement);
-      expect(decodeRegister(r, c.data, c.start ?? r.address)).toBeCloseTo(c.expected, c.digits);
+      // The value the source states, given to the register's resolution as the gateway sends it.
+      expect(decodeRegister(r, c.data, c.start ?? r.address)).toBeCloseTo(atResolution(r, c.expected), Math.min(c.digits, registerDecimals(r)));
     });
   }
 
@@ -112,7 +114,7 @@ describe('models decode captured register bytes', () => {
   it('TUF-2000M: register N of the manual is wire address N − 1 (a 36-register block of the live feed)', () => {
     // The feed's clue names registers 33–34 for temperature #1; read as one block from wire
     // address 0, the model's supply temperature must land on exactly those two words.
-    expect(decodeRegister(regOf('TUF-2000M', 'supply_temp_c'), words(...TUF_FEED), 0)).toBe(7.101173400878906);
+    expect(decodeRegister(regOf('TUF-2000M', 'supply_temp_c'), words(...TUF_FEED), 0)).toBe(7.1); // 7.101173400878906 at 0.01 °C
   });
 
   it('TUF-2000M LONGs are sent low word first: the live feed\'s negative energy accumulator reads −56', () => {
@@ -136,14 +138,16 @@ describe('models decode captured register bytes', () => {
     const negative = raw(20) + frac(22);
     const net = raw(28) + frac(30);
     expect(positive - negative).toBeCloseTo(net, 4);
-    expect(decodeRegister(energy, feed, 0)).toBeCloseTo(raw(16) * 1e6 / 3600, 6);
+    // Whole GJ in kWh: a step of 277.8 kWh, so the value is given to the kWh.
+    expect(decodeRegister(energy, feed, 0)).toBeCloseTo(raw(16) * 1e6 / 3600, 0);
   });
 
   it('a block read decodes each register at its offset (SDM630 frame of 2 values)', () => {
     // The same captured voltage followed by the SDM120 example bytes as phase 2: one 8-byte block.
     const block = Buffer.concat([hex('43 60 25 88'), hex('43 66 33 34')]);
-    expect(decodeRegister(regOf('SDM630', 'voltage_l1_v'), block, 0)).toBeCloseTo(224.1466, 4);
-    expect(decodeRegister(regOf('SDM630', 'voltage_l2_v'), block, 0)).toBeCloseTo(230.2, 4);
+    // At the SDM630's 0.1 V: 224.146606445 and 230.2.
+    expect(decodeRegister(regOf('SDM630', 'voltage_l1_v'), block, 0)).toBe(224.1);
+    expect(decodeRegister(regOf('SDM630', 'voltage_l2_v'), block, 0)).toBe(230.2);
   });
 
   it('every model has a capture or is listed as not yet captured', () => {
@@ -158,7 +162,8 @@ describe('models decode captured register bytes', () => {
 
 describe('byte orders and types against hand-written bytes', () => {
   const def = (type: RegisterDef['type'], order: RegisterDef['order']): RegisterDef =>
-    ({ measurement: 'power_kw', fc: 3, address: 100, type, order, scale: 1 });
+    // A resolution as fine as a float64 goes, so the types are seen whole.
+    ({ measurement: 'power_kw', fc: 3, address: 100, type, order, scale: 1, resolution: 1e-15 });
 
   // float32 1.5 = 3F C0 00 00 (A B C D)
   it.each([

@@ -39,7 +39,7 @@ export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date 
 
 export const QUARANTINE_REASONS = [
   'invalid_payload', 'foreign_gateway', 'invalid_reading', 'unknown_measurement', 'non_finite_value', 'unknown_meter',
-  'future_timestamp', 'too_old', 'value_out_of_range', 'store_refused', 'foreign_meter',
+  'future_timestamp', 'too_old', 'value_out_of_range', 'store_refused', 'foreign_meter', 'out_of_order', 'clock_unknown',
 ] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
 

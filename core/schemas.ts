@@ -11,8 +11,10 @@ export const EndUseSchema = z.enum(END_USE_KEYS);
 export const FacilitySchema = z.enum(FACILITY_KEYS);
 export const MeasurementKeySchema = z.enum(MEASUREMENT_KEYS);
 
-// Why a value was left out of `values`, or why it is doubtful.
-export const QUALITY_FLAGS = ['nan', 'out_of_range', 'counter_decreased', 'read_error'] as const;
+// Why a value was left out of `values`, or why it is doubtful. clock_unknown: read while the
+// gateway's clock was unverified and never re-stamped (the gateway restarted across a reboot, so
+// its monotonic clock no longer says when); `ts` is then only what the board's clock said.
+export const QUALITY_FLAGS = ['nan', 'out_of_range', 'counter_decreased', 'read_error', 'clock_unknown'] as const;
 export const QualityFlagSchema = z.enum(QUALITY_FLAGS);
 export type QualityFlag = z.infer<typeof QualityFlagSchema>;
 
@@ -42,9 +44,25 @@ export const BatchSchema = z.object({
   gateway: Id,
   seq: z.number().int().min(1),
   sent: EpochMs,
+  /**
+   * Set by a gateway sending its journal in read order: an id of that journal. The batch is then
+   * a run of consecutive journal records (reading i of n has seq `seq − n + 1 + i`), and the
+   * ingestor refuses a meter's reading stamped before one that came earlier in the same stream
+   * (out_of_order). Without it (backfills, imports) no order is assumed: late history is welcome.
+   */
+  stream: z.string().min(1).max(64).optional(),
   readings: z.array(ReadingSchema).min(1).max(MAX_BATCH_READINGS),
 });
 export type Batch = z.infer<typeof BatchSchema>;
+
+/**
+ * A batch with no readings asks the ingestor for its time: it is acked at once (status ok,
+ * nothing stored) with `time` set. A gateway whose clock is not yet trusted sends one, with a seq
+ * outside its journal's range so the ack can never release a journal record. An ingestor older
+ * than `time` quarantines it as invalid_payload and acks without `time`; the gateway then stops asking.
+ */
+export const TimeProbeSchema = BatchSchema.omit({ readings: true, stream: true }).extend({ readings: z.array(z.unknown()).max(0) });
+export type TimeProbe = z.infer<typeof TimeProbeSchema>;
 
 export const AckSchema = z.object({
   v: z.literal(WIRE_VERSION),
@@ -55,6 +73,11 @@ export const AckSchema = z.object({
   stored: z.number().int().min(0),
   quarantined: z.number().int().min(0),
   reason: z.string().optional(),
+  /**
+   * The ingestor's clock when it sent the ack (ms UTC). Optional: older ingestors leave it out and
+   * older gateways ignore it. A gateway without a trusted clock takes its time from it.
+   */
+  time: EpochMs.optional(),
 });
 export type Ack = z.infer<typeof AckSchema>;
 

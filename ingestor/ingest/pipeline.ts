@@ -6,6 +6,7 @@ import type { MessageBus } from '../broker/bus.ts';
 import { readingLine } from '../store/points.ts';
 import { WriterClosedError, WriterFullError, type PointWriter } from '../store/writer.ts';
 import type { Directory, KnownMeter, RefusedClaim } from './directory.ts';
+import { StreamOrder } from './order.ts';
 import type { Quarantine } from './quarantine.ts';
 import { parseBatch, validateBatch, type Rejected } from './validate.ts';
 
@@ -34,6 +35,7 @@ export interface PipelineEvents {
 export class IngestPipeline {
   readonly counters = { batches: 0, readings: 0, values: 0, acks: 0, invalidPayloads: 0, refusedClaims: 0, unackedFull: 0 };
   private readonly now: () => number;
+  private readonly order = new StreamOrder();
 
   constructor(
     private readonly bus: MessageBus,
@@ -95,6 +97,13 @@ export class IngestPipeline {
       if (seq !== null) await this.ack(addr.site, addr.gateway, { v: WIRE_VERSION, seq, status: 'quarantined', stored: 0, quarantined: 1, reason: `invalid_payload: ${r.error}` });
       return;
     }
+    if ('probe' in r) {
+      // Answered at once, outside the write path: its round trip is what the gateway's clock is set by.
+      if (r.probe.site === addr.site && r.probe.gateway === addr.gateway) {
+        await this.ack(addr.site, addr.gateway, { v: WIRE_VERSION, seq: r.probe.seq, status: 'ok', stored: 0, quarantined: 0 });
+      } else this.log.warn({ topic }, 'time probe names another gateway; not answered');
+      return;
+    }
     const batch = r.batch;
     if (batch.site !== addr.site || batch.gateway !== addr.gateway) {
       const all = batch.readings.length + r.rejected.length;
@@ -102,14 +111,21 @@ export class IngestPipeline {
       await this.ack(addr.site, addr.gateway, { v: WIRE_VERSION, seq: batch.seq, status: 'quarantined', stored: 0, quarantined: all, reason: 'foreign_gateway' });
       return;
     }
-    await this.storeBatch(batch, r.rejected);
+    await this.storeBatch(batch, r.rejected, r.seqs);
   }
 
-  private async storeBatch(batch: Batch, malformed: Rejected[]): Promise<void> {
+  private async storeBatch(batch: Batch, malformed: Rejected[], seqs: Map<Reading, number> | null): Promise<void> {
     const now = this.now();
-    const { accepted, rejected } = validateBatch(batch, (id) => this.directory.meter(batch.site, id), {
+    const validated = validateBatch(batch, (id) => this.directory.meter(batch.site, id), {
       now, maxFutureMs: this.opts.maxFutureMs, maxAgeMs: this.opts.maxAgeMs,
     });
+    const rejected = validated.rejected;
+    let accepted = validated.accepted;
+    if (batch.stream && seqs) {
+      const ordered = this.order.check(batch.site, batch.gateway, batch.stream, accepted, (x) => seqs.get(x));
+      accepted = ordered.kept;
+      rejected.push(...ordered.refused);
+    }
     rejected.unshift(...malformed);
     const gw = this.directory.gateway(batch.site, batch.gateway);
     const lines = accepted.map((a) => readingLine(a.reading, a.meter));
@@ -158,7 +174,9 @@ export class IngestPipeline {
   }
 
   private async ack(site: string, gateway: string, ack: Ack): Promise<void> {
-    await this.bus.publish(topics.ack(site, gateway), JSON.stringify(ack), { qos: 1 });
+    // The ingestor's time in every ack: a gateway without a trusted clock takes it from there.
+    const withTime: Ack = { ...ack, time: Math.round(this.now()) };
+    await this.bus.publish(topics.ack(site, gateway), JSON.stringify(withTime), { qos: 1 });
     this.counters.acks++;
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
-  BatchSchema, MAX_BATCH_READINGS, MEASUREMENTS, ReadingSchema, formatIssues, isMeasurementKey, type Batch, type Reading,
+  BatchSchema, MAX_BATCH_READINGS, MEASUREMENTS, ReadingSchema, TimeProbeSchema, formatIssues, isMeasurementKey, type Batch, type Reading,
+  type TimeProbe,
 } from '../../core/index.ts';
 import type { QuarantineReason } from '../../core/api.ts';
 import type { KnownMeter } from './directory.ts';
@@ -26,7 +27,10 @@ export { QUARANTINE_REASONS, type QuarantineReason } from '../../core/api.ts';
 const BatchEnvelopeSchema = BatchSchema.extend({ readings: z.array(z.unknown()).min(1).max(MAX_BATCH_READINGS) });
 
 export type ParsedBatch =
-  | { ok: true; batch: Batch; rejected: Rejected[] }
+  /** `seqs`: for a batch with a stream, each reading's journal seq (counted back from the batch's). */
+  | { ok: true; batch: Batch; rejected: Rejected[]; seqs: Map<Reading, number> | null }
+  /** A batch without readings: the gateway asks for the ingestor's time (core TimeProbeSchema). */
+  | { ok: true; probe: TimeProbe }
   | { ok: false; error: string };
 
 /** Parses a batch payload: the envelope with the core schema, then each reading on its own. */
@@ -37,16 +41,26 @@ export function parseBatch(payload: Buffer): ParsedBatch {
   } catch (err) {
     return { ok: false, error: `payload is not JSON: ${(err as Error).message}` };
   }
+  const readingsOf = typeof json === 'object' && json !== null ? (json as { readings?: unknown }).readings : undefined;
+  if (Array.isArray(readingsOf) && readingsOf.length === 0) {
+    const probe = TimeProbeSchema.safeParse(json);
+    return probe.success ? { ok: true, probe: probe.data } : { ok: false, error: formatIssues(probe.error.issues) };
+  }
   const env = BatchEnvelopeSchema.safeParse(json);
   if (!env.success) return { ok: false, error: formatIssues(env.error.issues) };
   const readings: Reading[] = [];
   const rejected: Rejected[] = [];
-  for (const raw of env.data.readings) {
+  const seqs = env.data.stream ? new Map<Reading, number>() : null;
+  // A stream batch is a run of consecutive journal records ending at its seq.
+  const first = env.data.seq - env.data.readings.length + 1;
+  env.data.readings.forEach((raw, i) => {
     const r = ReadingSchema.safeParse(raw);
-    if (r.success) readings.push(r.data);
-    else rejected.push(classify(raw, formatIssues(r.error.issues)));
-  }
-  return { ok: true, batch: { ...env.data, readings }, rejected };
+    if (r.success) {
+      readings.push(r.data);
+      seqs?.set(r.data, first + i);
+    } else rejected.push(classify(raw, formatIssues(r.error.issues)));
+  });
+  return { ok: true, batch: { ...env.data, readings }, rejected, seqs };
 }
 
 function classify(raw: unknown, issues: string): Rejected {
@@ -82,6 +96,14 @@ export function validateBatch(batch: Batch, lookup: (meter: string) => KnownMete
     }
     if (meter.gateway !== batch.gateway) {
       rejected.push({ reading, reason: 'foreign_meter', detail: `meter "${reading.meter}" belongs to gateway ${meter.gateway}, not ${batch.gateway}` });
+      continue;
+    }
+    const unknownTime = Object.entries(reading.quality ?? {}).find(([, q]) => q === 'clock_unknown');
+    if (unknownTime) {
+      rejected.push({
+        reading, reason: 'clock_unknown',
+        detail: `read while gateway ${batch.gateway}'s clock was unverified and never re-stamped (it restarted across a reboot); ts ${new Date(reading.ts).toISOString()} is only what its clock said`,
+      });
       continue;
     }
     if (reading.ts > limits.now + limits.maxFutureMs) {

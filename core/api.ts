@@ -3,11 +3,13 @@ import {
   AnnualReportSchema, ConflictsResponseSchema, CoverageReportSchema, MeasureSchema, MonthlyTableSchema, SiteReportSchema, SitesResponseSchema,
 } from './api-reports.ts';
 import { Id } from './ids.ts';
+import { AlertAckBody, AlertParams, AlertSchema, AlertsQuery, AlertsResponseSchema } from './api-alerts.ts';
 import {
   EndUseSchema, EnergyKindSchema, FacilitySchema, ManifestSchema, MeasurementKeySchema, QualityFlagSchema, StatusSchema, ZoneSchema,
 } from './schemas.ts';
 
 export * from './api-reports.ts';
+export * from './api-alerts.ts';
 
 // The ingestor's HTTP contract: every route with what it takes (path, query, body) and what it
 // answers, as zod schemas. The ingestor registers its routes from API and builds
@@ -261,6 +263,14 @@ export const API = {
     method: 'get', path: '/api/v1/platforms', tag: 'platforms',
     summary: 'Reporting to energy-monitoring platforms: connection, authentication, last acknowledged period, backlog and last error per building',
     query: NoQuery.strict(), response: PlatformsResponseSchema,
+  },
+  alerts: {
+    method: 'get', path: '/api/v1/alerts', tag: 'alerts',
+    summary: 'Alerts (firing, acknowledged, resolved), newest first; filter by site, state and rule', query: AlertsQuery, response: AlertsResponseSchema,
+  },
+  alertAck: {
+    method: 'post', path: '/api/v1/alerts/:id/ack', tag: 'alerts', write: true,
+    summary: 'Acknowledge an active alert with a note', params: AlertParams, body: AlertAckBody, response: AlertSchema,
   },
 } as const satisfies Record<string, ApiRoute>;
 

@@ -34,6 +34,8 @@ import { reportingRoutes } from './api/reporting.ts';
 import { platformsRoutes } from './api/platforms.ts';
 import { PlatformService } from './platforms/index.ts';
 import { checkPlatformBuildings } from './platforms/config.ts';
+import { AlertService } from './alerts/service.ts';
+import { alertsRoutes } from './api/alerts.ts';
 
 export interface IngestorDeps {
   log: Logger;
@@ -54,6 +56,8 @@ export interface Ingestor {
   readonly usage: UsageService;
   /** Reporters to the energy-monitoring platforms (`platforms:`), or null when none is configured. */
   readonly platforms: PlatformService | null;
+  /** Alert rules, state and webhooks. */
+  readonly alerts: AlertService;
   /** Every route registered (HEAD excluded), for the test that keeps the OpenAPI document whole. */
   readonly routes: readonly { method: string; url: string }[];
   /**
@@ -107,12 +111,20 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   const monthTotals = new MonthTotals(influx, {
     now, onError: (err) => log.warn({ err: err.message }, 'cannot load the monthly usage totals; whole-month indicators read InfluxDB per request meanwhile'),
   });
+  let alerts: AlertService | null = null;
   const usage = new UsageService(influx, sink, directory, log.child({ module: 'usage' }), {
     onMonth: (meter, start, f) => monthTotals.record(meter, start, f),
     dataDir: config.dataDir, utcOffsetHours: config.utcOffsetHours, rollover: config.usage.rollover,
     gapMs: config.usage.estimateAfterHours * 3_600_000, settleMs: config.usage.lateSettleSeconds * 1000,
     maxQueuedReadings: config.usage.maxQueuedReadings,
+    onCounterEvent: (meter, e) => alerts?.onCounterEvent(meter, e),
   });
+  const totals = new TotalsCache(influx, usage, { months: monthTotals });
+  alerts = new AlertService(config.alerts, {
+    influx, directory, registry, totals: (site, periods) => totals.totals(site, periods), dataDir: config.dataDir,
+    utcOffsetHours: config.utcOffsetHours, log: log.child({ module: 'alerts' }), now,
+  });
+  const alertService = alerts;
   const conflicts = registry ? new ConflictMonitor(registry, () => directory.allManifests(), log.child({ module: 'registry' }), () => directory.refusedClaims()) : null;
   conflicts?.check();
 
@@ -127,6 +139,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
     onStored: (stored) => {
       live.publish(stored);
       usage.onStored(stored);
+      alertService.onStored(stored);
     },
   });
   const platforms = config.platforms.length ? new PlatformService(config.platforms, {
@@ -144,7 +157,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   });
   const ctx: ApiContext = {
     influx, writer, directory, quarantine, pipeline, live, bus, token: config.http.token, now,
-    metrics: () => renderMetrics({ pipeline, writer, quarantine, directory, live, broker: broker?.counters ?? null, now: now() }) + usageMetrics(usage) + monthTotalsMetrics(monthTotals.stats()) + (platforms?.metrics() ?? ''),
+    metrics: () => renderMetrics({ pipeline, writer, quarantine, directory, live, broker: broker?.counters ?? null, now: now() }) + usageMetrics(usage) + monthTotalsMetrics(monthTotals.stats()) + (platforms?.metrics() ?? '') + alertService.metrics(),
     usage: () => usage.health(),
   };
   await http.register(healthRoutes(ctx));
@@ -153,8 +166,9 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   await http.register(quarantineRoutes(ctx));
   await http.register(metersRoutes(ctx));
   await http.register(liveRoutes(ctx));
-  await http.register(reportingRoutes({ influx, totals: new TotalsCache(influx, usage, { months: monthTotals }), directory, live, now, registry, conflicts, utcOffsetHours: config.utcOffsetHours }));
+  await http.register(reportingRoutes({ influx, totals, directory, live, now, registry, conflicts, utcOffsetHours: config.utcOffsetHours }));
   await http.register(platformsRoutes(platforms));
+  await http.register(alertsRoutes(alertService, config.http.token));
   if (deps.dashboardDir) serveDashboard(http, deps.dashboardDir);
 
   let starting: Promise<void> | null = null;
@@ -168,6 +182,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
     }
     await pipeline.start();
     platforms?.start();
+    alertService.start();
     // Not awaited: on a large database the load takes a while, and requests read InfluxDB meanwhile.
     void monthTotals.start().then(() => {
       const st = monthTotals.stats();
@@ -176,7 +191,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   };
 
   return {
-    http, bus, pipeline, directory, influx, routes, usage, platforms,
+    http, bus, pipeline, directory, influx, routes, usage, platforms, alerts: alertService,
     get broker() {
       return broker;
     },
@@ -197,6 +212,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
       monthTotals.stop();
       await http.close();
       await platforms?.close();
+      await alertService.close();
       await bus.close();
       await usage.close();
       await writer.close();

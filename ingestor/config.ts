@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Id, MeasurementKeySchema, ZmError, parseConfig } from '../core/index.ts';
 import { PlatformsSchema } from './platforms/config.ts';
+import { AlertsConfigSchema } from './alerts/config.ts';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 
@@ -97,6 +98,8 @@ export const IngestorConfigSchema = z.object({
   }).prefault({}),
   /** Energy-monitoring platforms to report to (能耗监测系统数据传输技术导则); see docs/platforms.md. */
   platforms: PlatformsSchema,
+  /** Alert evaluation, state and delivery to webhooks; see docs/alerts.md. */
+  alerts: AlertsConfigSchema.prefault({}),
 }).superRefine((cfg, ctx) => {
   if (cfg.mqtt.mode === 'external' && !cfg.mqtt.external) {
     ctx.addIssue({ code: 'custom', path: ['mqtt', 'external'], message: 'external mode needs mqtt.external.url' });

@@ -41,6 +41,8 @@ export interface UsageServiceOptions {
   settleMs?: number;
   /** Most readings held in memory waiting for derivation; beyond it meters are re-derived from InfluxDB. */
   maxQueuedReadings?: number;
+  /** Steps refused or not counted (counter_jump, counter_decreased), for the alert rules. */
+  onCounterEvent?: (meter: KnownMeter, e: UsageEvent) => void;
   /** Told each month point of a meter once its write has landed (the in-memory monthly totals). */
   onMonth?: (meter: UsageTags, monthStart: number, month: UsageFigures) => void;
   now?: () => number;
@@ -317,6 +319,7 @@ export class UsageService {
 
   private onEvent(meter: KnownMeter) {
     return (e: UsageEvent) => {
+      if (e.flag === 'counter_jump' || e.flag === 'counter_decreased') this.opts.onCounterEvent?.(meter, e);
       if (e.flag !== 'counter_jump') return;
       this.counters.counterJumps++;
       this.log.warn({ meter: meter.id, site: meter.site, at: new Date(e.ts).toISOString(), prev: e.prev, value: e.value }, 'counter jump beyond the meter\'s rated maximum; reading kept raw, not counted in usage');

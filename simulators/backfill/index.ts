@@ -2,6 +2,7 @@ import { MAX_BATCH_READINGS, type Reading, type Replacement } from '../../core/i
 import { siteManifest } from '../building/manifest.ts';
 import { BuildingModel } from '../building/model.ts';
 import type { Site } from '../building/schema.ts';
+import type { FaultWindow } from '../building/fault-windows.ts';
 import { series } from '../building/series.ts';
 import { TruthTotals, TruthWriter } from '../building/truth.ts';
 import { BatchUplink } from './uplink.ts';
@@ -20,6 +21,8 @@ export interface BackfillOptions {
   batchReadings?: number;
   window?: number;
   onProgress?: (p: BackfillProgress) => void;
+  /** Faults over the run (see series()): a leak, a load left on, a silent meter or link. */
+  faults?: readonly FaultWindow[];
   /** Stops early (between batches) when aborted. */
   signal?: AbortSignal;
 }
@@ -71,7 +74,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillProgre
       // The whole history's replacements travel in the manifest, which the ingestor reads first.
       await uplink.manifest(siteManifest(model, replacementsUpTo(model, opts.to)));
     }
-    for (const step of series(model, { from: opts.from, to: opts.to, stepMs: opts.stepMs ?? 900_000, coarseStepMs: opts.coarseStepMs, coarseBefore: opts.coarseBefore })) {
+    for (const step of series(model, { from: opts.from, to: opts.to, stepMs: opts.stepMs ?? 900_000, coarseStepMs: opts.coarseStepMs, coarseBefore: opts.coarseBefore, faults: opts.faults })) {
       if (opts.signal?.aborted) break;
       replacements.push(...step.replacements);
       pending.push(...step.readings);

@@ -11,7 +11,7 @@ import { MbusSlave, serveMbusOverTcp, serveMbusSerial } from '../meter/mbus/inde
 import { lineParity } from './gateway-config.ts';
 import { mbusModel, serialModel } from './schema.ts';
 import { CounterWalk } from './counters.ts';
-import { BuildingModel, type ModelMeter } from './model.ts';
+import { BuildingModel, type LoadEffect, type ModelMeter } from './model.ts';
 import { connectBroker, publishTasmota } from './mqtt-meters.ts';
 import type { BuildingFault, Endpoint, FaultSpec, Site } from './schema.ts';
 
@@ -222,6 +222,13 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
     return r;
   };
 
+  // Leaks and loads left on change the load model itself, so counters and rates follow them.
+  const effects = new Map<string, LoadEffect>();
+  const clearEffect = (id: string) => {
+    const e = effects.get(id);
+    if (e) model.removeEffect(e);
+    effects.delete(id);
+  };
   const clearTimers = new Set<NodeJS.Timeout>();
   async function applyFault(id: string, f: BuildingFault | null, scheduled: boolean, forMs?: number): Promise<{ wrapAt?: number; replacement?: Replacement }> {
     const sim = meter(id);
@@ -229,6 +236,7 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
     opts.onFault?.({ meter: id, fault: f, scheduled });
     if (f === null) {
       faults.delete(id);
+      clearEffect(id);
       sim.fault(null).unstick();
       await restoreLink(id);
       return {};
@@ -249,6 +257,11 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
         break;
       case 'link_drop':
         await dropLink(id);
+        break;
+      case 'leak':
+      case 'left_on':
+        clearEffect(id);
+        effects.set(id, model.addEffect(id, f));
         break;
       default:
         sim.fault(f);
@@ -274,6 +287,7 @@ export async function startBuilding(site: Site, opts: BuildingOptions = {}): Pro
     opts.onFault?.({ meter: id, fault: null, scheduled });
     const sim = meter(id);
     if (f.kind === 'stuck' || f.kind === 'counter_jump') sim.unstick();
+    else if (f.kind === 'leak' || f.kind === 'left_on') clearEffect(id);
     else if (f.kind === 'link_drop') await restoreLink(id);
     else if (f.kind !== 'rollover' && f.kind !== 'replace') sim.fault(null);
   }

@@ -78,6 +78,12 @@ export const BuildingFaultSchema = z.discriminatedUnion('kind', [
   // The usage counter reads `value` (a corrupt register, a glitching meter) until cleared; the
   // truth keeps the real energy, so usage derived from it must refuse the step.
   z.object({ kind: z.literal('counter_jump'), value: z.number().min(0).default(99_999_999) }),
+  // Real consumption, not a reading fault: water runs steadily (a leaking pipe or cistern) at
+  // `flowM3h`, night and day, through the meter and every meter above it; the truth counts it.
+  z.object({ kind: z.literal('leak'), flowM3h: z.number().positive().default(0.5) }),
+  // Left on over the weekend: on weekends and holidays the meter's loads (and those under it) follow
+  // the working-day shape, as if nobody switched them off on Friday; working days are unchanged.
+  z.object({ kind: z.literal('left_on') }),
 ]);
 export type BuildingFault = z.infer<typeof BuildingFaultSchema>;
 
@@ -164,7 +170,9 @@ export const SiteSchema = z.object({
     }
   }
   site.faults.forEach((f, i) => {
-    if (!byId.has(f.meter)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'meter'], message: `no meter "${f.meter}"` });
+    const m = byId.get(f.meter);
+    if (!m) ctx.addIssue({ code: 'custom', path: ['faults', i, 'meter'], message: `no meter "${f.meter}"` });
+    else if (f.fault.kind === 'leak' && kindOf(m) !== 'water') ctx.addIssue({ code: 'custom', path: ['faults', i, 'fault', 'kind'], message: `a leak is on a water meter; "${f.meter}" measures ${kindOf(m)}` });
   });
   site.replacements.forEach((r, i) => {
     if (!byId.has(r.meter)) ctx.addIssue({ code: 'custom', path: ['replacements', i, 'meter'], message: `no meter "${r.meter}"` });

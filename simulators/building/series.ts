@@ -1,6 +1,7 @@
 import type { MeasurementKey, Reading, Replacement } from '../../core/index.ts';
 import { CounterWalk, round3 } from './counters.ts';
-import { SLOT_MS, type BuildingModel } from './model.ts';
+import type { FaultWindow } from './fault-windows.ts';
+import { SLOT_MS, type BuildingModel, type LoadEffect } from './model.ts';
 
 /** One meter at one step boundary: its main counter and the usage since the previous step. */
 export interface TruthRow {
@@ -19,6 +20,12 @@ export interface SeriesOptions {
   /** Before `coarseBefore`, steps of `coarseStepMs` instead (history nobody reads at 15 minutes). */
   coarseStepMs?: number;
   coarseBefore?: number;
+  /**
+   * Faults over time: `leak` and `left_on` change what is consumed (the counters and the truth
+   * follow them); `silent` and `link_drop` (the meter's whole endpoint) leave its readings out,
+   * as a dead meter or link would. Other kinds act on requests and are not modelled here.
+   */
+  faults?: readonly FaultWindow[];
 }
 
 export interface SeriesStep {
@@ -38,6 +45,24 @@ export function* series(model: BuildingModel, opts: SeriesOptions): Generator<Se
   for (const s of [opts.stepMs, opts.coarseStepMs ?? SLOT_MS]) {
     if (!(s >= SLOT_MS && s % SLOT_MS === 0)) throw new RangeError(`a step must be a multiple of 15 minutes, got ${s} ms`);
   }
+  const installed: LoadEffect[] = [];
+  for (const f of opts.faults ?? []) {
+    if (f.fault.kind === 'leak' || f.fault.kind === 'left_on') installed.push(model.addEffect(f.meter, f.fault, f.from, f.to));
+  }
+  try {
+    yield* steps(model, opts);
+  } finally {
+    for (const e of installed) model.removeEffect(e);
+  }
+}
+
+function* steps(model: BuildingModel, opts: SeriesOptions): Generator<SeriesStep> {
+  // Meters whose readings are missing over a window: the meter itself, or every meter of its endpoint.
+  const silent = (opts.faults ?? []).filter((f) => f.fault.kind === 'silent' || f.fault.kind === 'link_drop').map((f) => {
+    const endpoint = model.meter(f.meter).spec.endpoint;
+    const ids = f.fault.kind === 'silent' ? new Set([f.meter]) : new Set(model.meters.filter((m) => m.spec.endpoint === endpoint).map((m) => m.id));
+    return { ids, from: f.from, to: f.to };
+  });
   const walk = new CounterWalk(model);
   let ts = Math.max(Math.ceil(opts.from / SLOT_MS) * SLOT_MS, model.origin);
   const prev = new Map<string, number>();
@@ -55,7 +80,7 @@ export function* series(model: BuildingModel, opts: SeriesOptions): Generator<Se
       const rate = round3(rates[m.index]!);
       if (m.kind === 'electricity') values.power_kw = rate;
       else values.flow_m3h = rate;
-      readings.push({ meter: m.id, ts, values });
+      if (!silent.some((w) => ts >= w.from && ts < w.to && w.ids.has(m.id))) readings.push({ meter: m.id, ts, values });
       const counter = values[m.primary]!;
       const before = prev.get(m.id);
       let usage = before === undefined ? 0 : counter - before;

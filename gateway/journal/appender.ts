@@ -1,6 +1,7 @@
 import { closeSync, fdatasyncSync, fstatSync, openSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Reading } from '../../core/index.ts';
+import { encodeReading } from './codec.ts';
 import { encodeFrames } from './frame.ts';
 import { closeAsync, errCode, fdatasyncAsync, fsyncDir, fsyncDirSync, unlinkQuiet, writeAll } from './fsutil.ts';
 import { Segment } from './segment.ts';
@@ -66,7 +67,7 @@ export class Appender {
   append(readings: readonly Reading[]): { lastSeq: number; durable: boolean } {
     if (readings.length === 0) return { lastSeq: this.last, durable: false };
     const first = this.last + 1;
-    const { buf, ends } = encodeFrames(first, readings.map((r) => JSON.stringify(r)));
+    const { buf, ends } = encodeFrames(first, readings.map(encodeReading));
     const segBytes = this.opts.segmentBytes;
     let i = 0;
     while (i < ends.length) {

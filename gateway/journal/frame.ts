@@ -1,9 +1,9 @@
 import zlib from 'node:zlib';
 
-// A frame: len u32 LE | crc32 u32 LE | seq u64 LE | body (reading JSON, `len` bytes).
+// A frame: len u32 LE | crc32 u32 LE | seq u64 LE | body (`len` bytes: a reading, see codec.ts).
 // The CRC covers seq and body, so a torn write, a flipped bit or a stale block all show up.
 export const HEADER_BYTES = 16;
-// A reading is a few hundred bytes; anything claiming more is a corrupt length field.
+// A reading is tens to a few hundred bytes; anything claiming more is a corrupt length field.
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 const TABLE = (() => {
@@ -26,17 +26,19 @@ function crc32js(buf: Uint8Array): number {
 const crc32: (buf: Uint8Array) => number = typeof zlib.crc32 === 'function' ? (b) => zlib.crc32(b) : crc32js;
 
 /** Encodes bodies as consecutive frames starting at firstSeq into one buffer (one write per batch). */
-export function encodeFrames(firstSeq: number, bodies: readonly string[]): { buf: Buffer; ends: number[] } {
-  const lens = bodies.map((b) => Buffer.byteLength(b));
+export function encodeFrames(firstSeq: number, bodies: readonly (string | Uint8Array)[]): { buf: Buffer; ends: number[] } {
+  const lens = bodies.map((b) => (typeof b === 'string' ? Buffer.byteLength(b) : b.length));
   const total = lens.reduce((a, n) => a + HEADER_BYTES + n, 0);
   const buf = Buffer.allocUnsafe(total);
   const ends: number[] = [];
   let off = 0;
   for (let i = 0; i < bodies.length; i++) {
     const len = lens[i]!;
+    const body = bodies[i]!;
     buf.writeUInt32LE(len, off);
     buf.writeBigUInt64LE(BigInt(firstSeq + i), off + 8);
-    buf.write(bodies[i]!, off + HEADER_BYTES, len, 'utf8');
+    if (typeof body === 'string') buf.write(body, off + HEADER_BYTES, len, 'utf8');
+    else buf.set(body, off + HEADER_BYTES);
     buf.writeUInt32LE(crc32(buf.subarray(off + 8, off + HEADER_BYTES + len)), off + 4);
     off += HEADER_BYTES + len;
     ends.push(off);

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { Reading } from '../../core/index.ts';
+import { decodeReading, jsonBytes } from './codec.ts';
 import { HEADER_BYTES, checkFrame } from './frame.ts';
 import type { Segment } from './segment.ts';
 import type { JournalRecord } from './types.ts';
@@ -58,12 +58,12 @@ function grownFor(view: Buffer, buf: Buffer): Buffer<ArrayBuffer> | null {
 }
 
 function recordAt(seq: number, view: Buffer, at: number, bodyLen: number): JournalRecord {
-  return { seq, reading: JSON.parse(view.toString('utf8', at + HEADER_BYTES, at + HEADER_BYTES + bodyLen)) as Reading };
+  return { seq, reading: decodeReading(view, at + HEADER_BYTES, at + HEADER_BYTES + bodyLen) };
 }
 
 /**
  * Appends records of `seg` within `lim` to `out`, reading big chunks and parsing frames in the
- * buffer. `acc.bytes` carries the body bytes already taken across segments. Returns true when a
+ * buffer. `acc.bytes` carries the JSON bytes of the records already taken across segments. Returns true when a
  * limit was reached (stop), false when the segment ran out (go on with the next one).
  */
 export async function readSegment(seg: Segment, lim: ReadLimits, out: JournalRecord[], acc: { bytes: number }, log: Logger): Promise<boolean> {
@@ -79,9 +79,12 @@ export async function readSegment(seg: Segment, lim: ReadLimits, out: JournalRec
   const visit: Visit = (seq, view, at, bodyLen) => {
     if (seq > lim.toSeq) return (limitReached = true);
     if (seq < lim.fromSeq) return false;
-    if (out.length > 0 && acc.bytes + bodyLen > lim.maxBytes) return (limitReached = true);
-    out.push(recordAt(seq, view, at, bodyLen));
-    acc.bytes += bodyLen;
+    const rec = recordAt(seq, view, at, bodyLen);
+    // Counted as the JSON the uplink will send, not as the compact body on disk.
+    const bytes = jsonBytes(rec.reading);
+    if (out.length > 0 && acc.bytes + bytes > lim.maxBytes) return (limitReached = true);
+    out.push(rec);
+    acc.bytes += bytes;
     return (limitReached = out.length >= lim.maxRecords || acc.bytes >= lim.maxBytes);
   };
   try {

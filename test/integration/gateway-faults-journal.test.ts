@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Reading } from '../../core/index.ts';
 import { freePort } from '../../cli/ports.ts';
+import { decodeReading } from '../../gateway/journal/codec.ts';
 import { openJournal } from '../../gateway/journal/index.ts';
 import { parseSegmentName } from '../../gateway/journal/segment.ts';
 import { hashPassword } from '../../ingestor/broker/password.ts';
@@ -36,13 +37,13 @@ afterAll(async () => {
 });
 
 /** Frames of a segment file (len u32 | crc u32 | seq u64 | body), as the journal writes them. */
-function frames(file: string): { off: number; len: number; seq: number; body: string }[] {
+function frames(file: string): { off: number; len: number; seq: number; reading: Reading }[] {
   const buf = readFileSync(file);
   const out = [];
   for (let off = 0; off + 16 <= buf.length;) {
     const len = buf.readUInt32LE(off);
     if (off + 16 + len > buf.length) break;
-    out.push({ off, len, seq: Number(buf.readBigUInt64LE(off + 8)), body: buf.subarray(off + 16, off + 16 + len).toString('utf8') });
+    out.push({ off, len, seq: Number(buf.readBigUInt64LE(off + 8)), reading: decodeReading(buf, off + 16, off + 16 + len) });
     off += 16 + len;
   }
   return out;
@@ -65,7 +66,7 @@ describe('gateway journal faults with real processes', () => {
     const torn = all.at(-1)!;
     const kept = all.at(-2)!;
     expect(kept.seq).toBe(torn.seq - 1);
-    const keptTs = (JSON.parse(kept.body) as Reading).ts;
+    const keptTs = kept.reading.ts;
     truncateSync(path.join(dir, newest), torn.off + 16 + Math.floor(torn.len / 2));
 
     gw = await startGatewayProcess(file, { ...offline, uplink: { ...(offline.uplink as object), url: ing.mqttUrl } });
@@ -91,11 +92,13 @@ describe('gateway journal faults with real processes', () => {
       uplink: `mqtt://127.0.0.1:${await freePort()}`, simPort: sim.tcp!.port, meters: 6, dir: tmp.dir,
       journal: { maxBytes, segmentBytes },
     });
-    // Fill the journal to just under its bound first, so the running gateway crosses it in seconds.
+    // Fill the journal past its bound less one segment first: the running gateway opens a segment
+    // at its first append, and that crosses the bound (records are small, so the gateway would
+    // otherwise need a minute of readings to fill one).
     const dir = (cfg.journal as { dir: string }).dir;
     const j = await openJournal({ dir, maxBytes, segmentBytes, fsyncIntervalMs: 60_000 });
     const values = { energy_import_kwh: 1, power_kw: 2, voltage_l1_v: 230, current_l1_a: 5, power_factor: 0.9 };
-    for (let ts = Date.now() - 3_600_000; j.stats().bytes < maxBytes - 2 * segmentBytes; ts += 1000) {
+    for (let ts = Date.now() - 3_600_000; j.stats().bytes < maxBytes - segmentBytes + 4096; ts += 1000) {
       j.append(Array.from({ length: 50 }, (_, i) => ({ meter: 'm1', ts: ts + i * 10, values })));
     }
     const prefilled = j.stats();

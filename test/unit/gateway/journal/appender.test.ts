@@ -26,7 +26,7 @@ function appender(o: { maxBytes?: number; segmentBytes?: number; syncEach?: bool
     dropped: (seg, lost, why) => drops.push({ seg, lost, why }),
     unwritten: (n) => unwritten.push(n),
   };
-  const a = new Appender({ dir: tmp.dir, maxBytes: o.maxBytes ?? 1024 * 1024, segmentBytes: o.segmentBytes ?? 8 * 1024, syncEach: o.syncEach ?? false }, hooks, log, [], 0);
+  const a = new Appender({ dir: tmp.dir, maxBytes: o.maxBytes ?? 1024 * 1024, segmentBytes: o.segmentBytes ?? 2 * 1024, syncEach: o.syncEach ?? false }, hooks, log, [], 0);
   open.push(a);
   return { a, drops, unwritten };
 }
@@ -42,7 +42,7 @@ describe('Appender (the write side of the journal)', () => {
     expect(files().length).toBeGreaterThan(5);
     expect(files()[0]).toBe('seg-0000000000000001.log');
     // Every segment stays within its size, and the index agrees with the files.
-    for (const seg of a.segments) expect(seg.size).toBeLessThanOrEqual(8 * 1024);
+    for (const seg of a.segments) expect(seg.size).toBeLessThanOrEqual(2 * 1024);
     expect(a.segments.reduce((n, s) => n + s.count, 0)).toBe(200);
     await a.close();
     // What recovery finds on disk is what was appended.

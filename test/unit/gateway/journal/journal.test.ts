@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Journal, type JournalOptions, openJournal } from '../../../../gateway/journal/index.ts';
-import { readings, sdm630Reading, tempDir } from './fixtures/readings.ts';
+import { bodyBytes, readings, sdm630Reading, tempDir } from './fixtures/readings.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 const open: Journal[] = [];
@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function journal(over: Partial<JournalOptions> = {}): Promise<Journal> {
-  const j = await openJournal({ dir: tmp.dir, maxBytes: 1024 * 1024, segmentBytes: 8 * 1024, fsyncIntervalMs: 0, ...over });
+  const j = await openJournal({ dir: tmp.dir, maxBytes: 1024 * 1024, segmentBytes: 2 * 1024, fsyncIntervalMs: 0, ...over });
   open.push(j);
   return j;
 }
@@ -77,14 +77,14 @@ describe('journal', () => {
     const before = segmentFiles();
     j.ack(60);
     // Not flushed yet: a journal opened now (as after a crash) still sees the old cursor.
-    const crashed = await openJournal({ dir: tmp.dir, maxBytes: 1024 * 1024, segmentBytes: 8 * 1024, fsyncIntervalMs: 0 });
+    const crashed = await openJournal({ dir: tmp.dir, maxBytes: 1024 * 1024, segmentBytes: 2 * 1024, fsyncIntervalMs: 0 });
     expect(crashed.stats().ackedSeq).toBe(0);
     await crashed.close();
 
     await j.flush();
     const after = segmentFiles();
     expect(after.length).toBeLessThan(before.length);
-    const again = await openJournal({ dir: tmp.dir, maxBytes: 1024 * 1024, segmentBytes: 8 * 1024, fsyncIntervalMs: 0 });
+    const again = await openJournal({ dir: tmp.dir, maxBytes: 1024 * 1024, segmentBytes: 2 * 1024, fsyncIntervalMs: 0 });
     open.push(again);
     expect(again.stats().ackedSeq).toBe(60);
     // The segment holding seq 61 is still there; everything before it may be gone.
@@ -100,7 +100,7 @@ describe('journal', () => {
     let s = j.stats();
     expect(s).toMatchObject({ records: 50, firstSeq: 1, lastSeq: 50, ackedSeq: 0, oldestUnackedTs: sdm630Reading(1).ts });
     expect(s.bytes).toBe(segmentFiles().reduce((a, f) => a + statSync(path.join(tmp.dir, f)).size, 0));
-    expect(s.bytes).toBeGreaterThan(50 * Buffer.byteLength(JSON.stringify(sdm630Reading(1))));
+    expect(s.bytes).toBeGreaterThan(50 * bodyBytes(sdm630Reading(1)));
     j.ack(30);
     s = j.stats();
     expect(s).toMatchObject({ records: 20, firstSeq: 31, ackedSeq: 30, oldestUnackedTs: sdm630Reading(31).ts });

@@ -10,7 +10,7 @@ let tmp: ReturnType<typeof tempDir>;
 let a: Appender;
 beforeEach(() => {
   tmp = tempDir('zm-read-');
-  a = new Appender({ dir: tmp.dir, maxBytes: 1024 * 1024, segmentBytes: 8 * 1024, syncEach: true },
+  a = new Appender({ dir: tmp.dir, maxBytes: 1024 * 1024, segmentBytes: 2 * 1024, syncEach: true },
     { ackedSeq: () => 0, dropped: () => undefined, unwritten: () => undefined }, log, [], 0);
   for (let i = 1; i <= 120; i += 10) a.append(readings(i, 10));
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Journal, openJournal } from '../../../../gateway/journal/index.ts';
-import { readings, sdm630Reading, tempDir } from './fixtures/readings.ts';
+import { bodyBytes, readings, sdm630Reading, tempDir } from './fixtures/readings.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let lines: Record<string, unknown>[];
@@ -26,7 +26,7 @@ async function journal(): Promise<Journal> {
 }
 
 const FRAME_HEADER = 16;
-const frameBytes = (i: number) => FRAME_HEADER + Buffer.byteLength(JSON.stringify(sdm630Reading(i)));
+const frameBytes = (i: number) => FRAME_HEADER + bodyBytes(sdm630Reading(i));
 const offsetOf = (seq: number) => Array.from({ length: seq - 1 }, (_, k) => frameBytes(k + 1)).reduce((a, n) => a + n, 0);
 const segmentFiles = () => readdirSync(tmp.dir).filter((f) => f.startsWith('seg-')).sort();
 

@@ -14,6 +14,7 @@ export type IndicatorProgress = ReportScope['plans'][number]['progress'][number]
 export type CoverageReport = ApiResponse<'coverage'>;
 export type CoverageRate = CoverageReport['zone'];
 export type PlatformInfo = ApiResponse<'platforms'>['platforms'][number];
+export type AlertInfo = ApiResponse<'alerts'>['alerts'][number];
 
 /** The usage query as the page builds it: instants as epoch ms. */
 export type UsageQuery = Omit<ApiQuery<'usage'>, 'from' | 'to'> & { from: number; to: number };
@@ -44,6 +45,16 @@ export const api = {
   quarantine: (site?: string, limit = 50) =>
     get<QuarantineAnswer>('/api/v1/quarantine', { site, limit }),
   platforms: () => get<ApiResponse<'platforms'>>('/api/v1/platforms').then((r) => r.platforms),
+  activeAlerts: (site?: string) => get<ApiResponse<'alerts'>>('/api/v1/alerts', { site, state: 'active' }).then((r) => r.alerts),
+  /** Acknowledges an alert with the API token the user entered; 401 when the token is wrong. */
+  async ack(id: number, note: string, token: string): Promise<ApiResponse<'alertAck'>> {
+    const res = await fetch(`/api/v1/alerts/${id}/ack`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, accept: 'application/json' }, body: JSON.stringify({ note }),
+    });
+    const body = (await res.json().catch(() => ({}))) as ApiResponse<'alertAck'> & { code?: string; message?: string };
+    if (!res.ok) throw new ApiError(res.status, body.code ?? 'ERR_HTTP', body.message ?? res.statusText);
+    return body;
+  },
 };
 
 /** The live stream; EventSource reconnects by itself after a drop. */

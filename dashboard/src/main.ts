@@ -1,9 +1,10 @@
-import { api, openLive, type LiveReading, type MeterInfo } from './api.ts';
+import { api, ApiError, openLive, type AlertInfo, type LiveReading, type MeterInfo } from './api.ts';
 import { $, h } from './dom.ts';
 import { isTextKey, text, type Lang } from './i18n.ts';
 import { loadCoverage, loadFlow, loadOverview } from './report.ts';
 import { renderDay, type Point } from './views/day.ts';
 import { renderHealth, type HealthData } from './views/health.ts';
+import { renderAlerts } from './views/alerts.ts';
 import { renderCards, renderNow } from './views/live.ts';
 
 const state = {
@@ -16,6 +17,9 @@ const state = {
   day: [] as Point[],
   dayUsage: [] as Point[],
   health: null as HealthData | null,
+  alerts: [] as AlertInfo[],
+  token: localStorage.getItem('zm.token'),
+  alertMessage: null as string | null,
 };
 
 const inScope = (r: { site: string; building: string }) =>
@@ -67,11 +71,55 @@ function renderHealthView(): void {
   }, state.lang);
 }
 
+function renderAlertsView(): void {
+  renderAlerts($('#alerts-body'), state.alerts.filter((a) => !state.site || a.site === state.site), state.lang, {
+    token: state.token,
+    message: state.alertMessage,
+    setToken: (token) => {
+      state.token = token;
+      state.alertMessage = null;
+      if (token) localStorage.setItem('zm.token', token);
+      else localStorage.removeItem('zm.token');
+      renderAlertsView();
+    },
+    ack: (id, note) => void acknowledge(id, note),
+  });
+}
+
+async function acknowledge(id: number, note: string): Promise<void> {
+  if (!note) {
+    state.alertMessage = text('noteRequired', state.lang);
+    renderAlertsView();
+    return;
+  }
+  try {
+    const a = await api.ack(id, note, state.token ?? '');
+    state.alerts = state.alerts.map((x) => (x.id === a.id ? a : x));
+    state.alertMessage = null;
+  } catch (err) {
+    // A refused token is forgotten, so the page falls back to read-only rather than failing again.
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      state.token = null;
+      localStorage.removeItem('zm.token');
+      state.alertMessage = text('tokenRefused', state.lang);
+    } else state.alertMessage = (err as Error).message;
+  }
+  renderAlertsView();
+}
+
+async function refreshAlerts(): Promise<void> {
+  state.alerts = await api.activeAlerts();
+  // A note being typed is not wiped by the refresh: the list is drawn again once the field is left.
+  if (document.activeElement?.closest('#alerts-body') && document.activeElement.tagName === 'INPUT') return;
+  renderAlertsView();
+}
+
 function renderAll(): void {
   renderChrome();
   renderPickers();
   renderLive();
   renderHealthView();
+  renderAlertsView();
 }
 
 // Live events can arrive many times a second; draw at most once a frame.
@@ -172,7 +220,10 @@ openLive(undefined, {
     schedule();
   },
 });
-const healthLoop = () => refreshHealth().catch((err: unknown) => console.warn('health refresh failed', err));
+const healthLoop = () => {
+  void refreshAlerts().catch((err: unknown) => console.warn('alerts refresh failed', err));
+  return refreshHealth().catch((err: unknown) => console.warn('health refresh failed', err));
+};
 void healthLoop();
 setInterval(healthLoop, 10_000);
 const dayLoop = () => refreshDay().catch((err: unknown) => console.warn('usage refresh failed', err));

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { WIRE_VERSION, type Reading, type Status } from '../core/index.ts';
+import { openClock, type ClockKit, type ClockSources } from './clock/index.ts';
+import type { NotBefore } from './clock/build-time.ts';
 import type { GatewayConfig } from './config.ts';
 import { buildHealthServer } from './health/server.ts';
 import { probeListen, splitHostPort } from './preflight.ts';
@@ -9,10 +11,15 @@ import type { Journal } from './journal/types.ts';
 import { createPoller, type Poller, type SchedulerOptions } from './poll/index.ts';
 import { buildManifest } from './uplink/manifest.ts';
 import { Uplink } from './uplink/uplink.ts';
+import { systemSources as systemSourcesFor } from './clock/sources.ts';
 
 export interface GatewayDeps {
   log: Logger;
+  /** The wall clock (default the system's); readings are stamped by the gateway's clock built on it. */
   now?: () => number;
+  /** Monotonic clock and NTP state for the gateway's clock (tests hand in fakes). */
+  clockSources?: Omit<ClockSources, 'wall'>;
+  notBefore?: NotBefore;
   scheduler?: SchedulerOptions;
   /** Called with every reading after it is in the journal (tests, live views). */
   onReading?: (reading: Reading) => void;
@@ -20,6 +27,7 @@ export interface GatewayDeps {
 
 export interface Gateway {
   readonly journal: Journal;
+  readonly clock: ClockKit;
   readonly poller: Poller;
   readonly uplink: Uplink;
   /** Starts polling, the uplink and the health listener; returns the health URL. */
@@ -30,40 +38,55 @@ export interface Gateway {
 /** Builds a gateway: journal, poller, uplink, health server. Nothing runs until start(). */
 export async function build(config: GatewayConfig, deps: GatewayDeps): Promise<Gateway> {
   const log = deps.log;
-  const now = deps.now ?? Date.now;
-  const startedAt = now();
   const journal = await openJournal({ ...config.journal, log });
-  const poller = createPoller(config, {
-    log,
-    now,
-    ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
-    onReading(reading) {
-      journal.append([reading]);
-      deps.onReading?.(reading);
+  // Readings are held before the journal until the clock is trusted, then stamped with its time.
+  const clock = await openClock({ ...config.clock, dir: config.clock.dir ?? config.journal.dir }, {
+    log, journal,
+    ...(deps.clockSources || deps.now ? { sources: { ...systemSourcesFor(config.clock.offsetMs), ...deps.clockSources, ...(deps.now ? { wall: deps.now } : {}) } } : {}),
+    ...(deps.notBefore ? { notBefore: deps.notBefore } : {}),
+    emit(readings) {
+      journal.append(readings);
+      for (const r of readings) deps.onReading?.(r);
     },
   });
+  const now = () => clock.clock.now();
+  const startedAt = now();
+  const meterClock = new Set(config.meters.filter((m) => m.mqtt?.timePath).map((m) => m.id));
+  const poller = createPoller(config, {
+    log,
+    now: () => clock.clock.readTime(),
+    ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+    onReading(reading, stampedBy) {
+      clock.accept(reading, stampedBy);
+    },
+  });
+  // Poller stamps shown as the trusted time (a meter's own MQTT time is shown as it came).
+  const meters = () => poller.meters().map((m) => (m.lastReadTs === null || meterClock.has(m.id) ? m : { ...m, lastReadTs: clock.display(m.lastReadTs) }));
   const status = (state: 'online' | 'offline'): Status => {
     const j = journal.stats();
-    const meters = poller.meters();
+    const ms = meters();
     return {
-      v: WIRE_VERSION, site: config.site, gateway: config.gateway, ts: now(), state,
-      uptime_s: Math.round((now() - startedAt) / 1000),
-      meters: { total: meters.length, online: meters.filter((m) => m.online).length },
+      v: WIRE_VERSION, site: config.site, gateway: config.gateway, ts: Math.max(0, Math.round(now())), state,
+      uptime_s: clock.status().uptime_s,
+      meters: { total: ms.length, online: ms.filter((m) => m.online).length },
       journal: {
         records: j.records, bytes: j.bytes, dropped_records: j.droppedRecords,
-        oldest_unacked_ms: j.oldestUnackedTs === null ? null : now() - j.oldestUnackedTs,
+        oldest_unacked_ms: j.oldestUnackedTs === null ? null : Math.max(0, now() - j.oldestUnackedTs),
       },
-      alarms: j.alarms,
+      alarms: [...j.alarms, ...clock.alarms()],
     };
   };
-  const uplink = new Uplink(config, { journal, log: log.child({ module: 'uplink' }), manifest: () => buildManifest(config, now()), status, now });
+  const uplink = new Uplink(config, {
+    journal, log: log.child({ module: 'uplink' }), manifest: () => buildManifest(config, Math.max(0, Math.round(now()))), status, now,
+    mono: () => clock.clock.mono(), clock: clock.clock, stream: clock.stream,
+  });
   const health = buildHealthServer({
     site: config.site, gateway: config.gateway, startedAt, now,
-    meters: () => poller.meters(), journal: () => journal.stats(), uplink: () => uplink.stats,
+    meters, journal: () => journal.stats(), uplink: () => uplink.stats, clock: () => clock.status(),
   }, log.child({ module: 'health' }));
 
   return {
-    journal, poller, uplink,
+    journal, clock, poller, uplink,
     async start() {
       const [host, port] = splitHostPort(config.http);
       let url: string;
@@ -73,6 +96,7 @@ export async function build(config: GatewayConfig, deps: GatewayDeps): Promise<G
         const why = (err as NodeJS.ErrnoException).code ? await probeListen(host, port) : null;
         throw why ? new ZmError('ERR_CONFIG_INVALID', `http: ${why}`, { cause: err }) : err;
       }
+      await clock.start();
       uplink.start();
       await poller.start();
       return url;
@@ -81,6 +105,7 @@ export async function build(config: GatewayConfig, deps: GatewayDeps): Promise<G
       await poller.stop();
       await uplink.stop();
       await health.close();
+      clock.close();
       await journal.close();
     },
   };

@@ -164,6 +164,17 @@ export const GatewayConfigSchema = z.preprocess(applyLineDefaults, z.object({
     segmentBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
     fsyncIntervalMs: z.number().int().min(0).default(1000),
   }).prefault({}),
+  /** When the clock can be believed; readings wait (bounded) until it can. docs/deploy.md, "Clocks on boards without an RTC". */
+  clock: z.object({
+    trust: z.enum(['auto', 'verify', 'system']).default('auto'),
+    maxJumpSeconds: z.number().positive().default(2),
+    ingestorToleranceMs: z.number().int().min(10).default(2000),
+    maxHeldReadings: z.number().int().min(100).default(10_000),
+    /** clock.json and clock-held.jsonl; default: the journal's dir. */
+    dir: z.string().optional(),
+    /** Tests and diagnosis only, set by ZM_CLOCK_OFFSET_MS: the wall clock is read this far off. */
+    offsetMs: z.number().int().default(0),
+  }).prefault({}),
   /** Loopback health/status/metrics listener; overridden by ZM_GATEWAY_HTTP. */
   http: HostPort.default('127.0.0.1:8081'),
   buses: z.array(BusSchema).min(1, 'define at least one bus'),
@@ -257,6 +268,10 @@ export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 export function loadGatewayConfig(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const raw = readConfigFile(file);
   if (env.ZM_GATEWAY_HTTP && raw && typeof raw === 'object') (raw as Record<string, unknown>).http = env.ZM_GATEWAY_HTTP;
+  if (env.ZM_CLOCK_OFFSET_MS && raw && typeof raw === 'object') {
+    const r = raw as Record<string, unknown>;
+    r.clock = { ...(typeof r.clock === 'object' ? r.clock : {}), offsetMs: Number(env.ZM_CLOCK_OFFSET_MS) };
+  }
   return parseConfig(GatewayConfigSchema, raw, file);
 }
 

@@ -26,7 +26,11 @@ done
 # code and packages, so a board needs neither the ingestor's packages nor their memory. Node 18 is
 # the target because Raspberry Pi OS bookworm's own nodejs is 18.20.
 rm -rf "$out/lib" "$out/zonemeter.mjs" "$out/zonemeter.mjs.map"
+# The gateway takes a clock earlier than its build for wrong (gateway/clock/build-time.ts): the
+# built commit's time, which does not depend on the clock of the machine that builds.
+build_time_ms=$(( ${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)} * 1000 ))
 npx esbuild cli/entry.ts --bundle --splitting --platform=node --format=esm --target=node18 --packages=external \
+  --define:__ZM_BUILD_TIME__="$build_time_ms" \
   --sourcemap --entry-names=zonemeter --chunk-names='lib/[name]-[hash]' --out-extension:.js=.mjs \
   --banner:js='#!/usr/bin/env node' --outdir="$out" --log-level=warning
 chmod +x "$out/zonemeter.mjs"

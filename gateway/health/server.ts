@@ -12,6 +12,8 @@ export interface HealthSources {
   journal(): JournalStats;
   uplink(): UplinkStats;
   now(): number;
+  /** Whether the clock is trusted and why (gateway/clock), merged into the status's clock object. */
+  clock?(): object;
 }
 
 /** The gateway's own loopback listener: /healthz, /api/v1/status and Prometheus /metrics. */
@@ -30,7 +32,7 @@ export function buildHealthServer(src: HealthSources, log: Logger): FastifyInsta
     const j = src.journal();
     return {
       site: src.site, gateway: src.gateway,
-      clock: { now, iso: new Date(now).toISOString(), uptime_s: Math.round((now - src.startedAt) / 1000) },
+      clock: { now, iso: new Date(now).toISOString(), uptime_s: Math.round((now - src.startedAt) / 1000), ...src.clock?.() },
       meters: src.meters().map((m) => ({
         id: m.id, bus: m.bus, online: m.online, state: m.state, last_read: m.lastReadTs,
         consecutive_errors: m.consecutiveErrors, last_error: m.lastError, reads: m.reads, errors: m.errors,

@@ -24,7 +24,11 @@ export interface Poller {
 
 export interface PollerDeps {
   log: Logger;
-  onReading(reading: Reading): void;
+  /**
+   * Every reading, stamped with `now()` at read time (`gateway`), or with the time an MQTT
+   * payload carried (`meter`): only the gateway's own stamps can be re-stamped by its clock.
+   */
+  onReading(reading: Reading, stampedBy?: 'gateway' | 'meter'): void;
   now?: () => number;
   /** Retry and backoff tuning; the defaults suit real buses. */
   scheduler?: SchedulerOptions;
@@ -103,15 +107,18 @@ export function createPoller(config: GatewayConfig, deps: PollerDeps): Poller {
       if (running) return;
       running = true;
       for (const s of schedulers) s.start();
+      // The MQTT source asks for the time once per message and passes that answer on unless the
+      // payload carried its own: remembering the answer tells the two apart.
+      let lastNow = Number.NaN;
       mqttSources = mqttBuses.map(({ bus, meters }) => startMqttMeters(bus, meters, {
         log,
-        now,
+        now: () => (lastNow = now()),
         onValues(meter, values, ts) {
           const st = mqttStates.get(meter.id)!;
           const reading = buildReading(meter.id, ts, values, meter, st.counters);
           st.lastRx = now();
           Object.assign(st.status, { online: true, lastReadTs: ts, consecutiveErrors: 0, lastError: null, state: 'ok', reads: st.status.reads + 1 });
-          deps.onReading(reading);
+          deps.onReading(reading, ts === lastNow ? 'gateway' : 'meter');
         },
         onError(meter, error) {
           const st = mqttStates.get(meter.id)!;

@@ -15,6 +15,10 @@ export interface PumpDeps {
   stats: UplinkStats;
   log: Logger;
   now: () => number;
+  /** Times the ack window (timeouts): a monotonic clock, so a wall-clock step neither fires nor stalls them. */
+  mono?: () => number;
+  /** The gateway's stream id, sent with every batch (core BatchSchema.stream). */
+  stream?: string;
   /** The client to publish with while the connection is up; null stops the pump. */
   client: () => MqttClient | null;
   /** Go back to the acked seq and send everything unacked again. */
@@ -44,9 +48,10 @@ export class Pump {
     if (this.running) return;
     this.running = true;
     const { journal, window, stats, log, now } = this.deps;
+    const mono = this.deps.mono ?? (() => performance.now());
     try {
       for (let client = this.deps.client(); client; client = this.deps.client()) {
-        const late = window.timedOut(now(), this.cfg.ackTimeoutMs);
+        const late = window.timedOut(mono(), this.cfg.ackTimeoutMs);
         if (late) {
           log.warn({ seq: late.lastSeq }, 'ack timed out; resending from the cursor');
           this.deps.restart();
@@ -74,10 +79,10 @@ export class Pump {
           await sleep(Math.min(this.cfg.batch.maxAgeMs - age, 200));
           continue;
         }
-        const { payload, count, splits } = cutBatch(this.config.site, this.config.gateway, now(), records, budget);
+        const { payload, count, splits } = cutBatch(this.config.site, this.config.gateway, Math.max(0, Math.round(now())), records, budget, this.deps.stream);
         stats.splits += splits;
         const last = records[count - 1]!;
-        window.sent(first.seq, last.seq, Buffer.byteLength(payload), now());
+        window.sent(first.seq, last.seq, Buffer.byteLength(payload), mono());
         stats.inFlight = window.size;
         stats.batchesSent++;
         // Not awaited: the PUBACK only says the broker has it; the ingestor's ack is what counts.

@@ -7,6 +7,7 @@ import { BatchBudget } from './budget.ts';
 import { UplinkConnection } from './connection.ts';
 import { Pump } from './pump.ts';
 import { emptyStats, type UplinkStats } from './stats.ts';
+import { TimeProbe, isProbeSeq, type ProbeClock } from './time-probe.ts';
 
 export type { UplinkState, UplinkStats } from './stats.ts';
 
@@ -18,7 +19,15 @@ export interface UplinkDeps {
   now?: () => number;
   /** Backoff bounds for reconnects, ms. */
   backoff?: { minMs: number; maxMs: number };
+  /** Monotonic ms for ack timeouts (default performance.now). */
+  mono?: () => number;
+  /** The gateway's clock: the uplink asks the ingestor for its time while the clock wants it. */
+  clock?: ProbeClock;
+  /** The journal's stream id, sent with every batch so the ingestor can check reading order. */
+  stream?: string;
 }
+
+const PROBE_INTERVAL_MS = 5000;
 
 /**
  * Streams the journal to the ingestor over MQTT. A batch is a run of consecutive journal records;
@@ -38,11 +47,16 @@ export class Uplink {
   private readonly connection: UplinkConnection;
   private readonly pump: Pump;
   private readonly now: () => number;
+  private readonly mono: () => number;
   private readonly cfg: GatewayConfig['uplink'];
+  private readonly probe: TimeProbe | null;
+  private probeTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly config: GatewayConfig, private readonly deps: UplinkDeps) {
     this.now = deps.now ?? Date.now;
+    this.mono = deps.mono ?? (() => performance.now());
     this.cfg = config.uplink;
+    this.probe = deps.clock ? new TimeProbe(deps.clock, { intervalMs: PROBE_INTERVAL_MS, timeoutMs: this.cfg.ackTimeoutMs, log: deps.log }) : null;
     this.stats = emptyStats(this.cfg.batch.maxBytes);
     this.budget = new BatchBudget(this.cfg.batch.maxBytes);
     this.connection = new UplinkConnection(config, {
@@ -50,6 +64,8 @@ export class Uplink {
       ...(deps.backoff ? { backoff: deps.backoff } : {}),
       onOnline: () => {
         this.restartFromCursor();
+        this.probe?.reset();
+        this.askTime();
         this.pump.start();
       },
       onMessage: (topic, payload) => this.onMessage(topic, payload),
@@ -57,6 +73,7 @@ export class Uplink {
     });
     this.pump = new Pump(config, {
       journal: deps.journal, window: this.window, budget: this.budget, stats: this.stats, log: deps.log, now: this.now,
+      mono: this.mono, ...(deps.stream ? { stream: deps.stream } : {}),
       client: () => this.connection.client,
       restart: () => this.restartFromCursor(),
     });
@@ -64,6 +81,20 @@ export class Uplink {
 
   start(): void {
     this.connection.start();
+    if (this.probe) {
+      this.probeTimer = setInterval(() => this.askTime(), 1000);
+      this.probeTimer.unref();
+    }
+  }
+
+  /** Sends a time probe when the clock wants the ingestor's time and one is due. */
+  private askTime(): void {
+    const client = this.connection.client;
+    const payload = client && this.probe?.due(this.config.site, this.config.gateway);
+    if (!client || !payload) return;
+    client.publish(topics.batch(this.config.site, this.config.gateway), payload, { qos: 1 }, (err) => {
+      if (err) this.deps.log.debug({ err: err.message }, 'time probe publish failed');
+    });
   }
 
   publishStatus(): void {
@@ -71,6 +102,7 @@ export class Uplink {
   }
 
   stop(): Promise<void> {
+    if (this.probeTimer) clearInterval(this.probeTimer);
     return this.connection.stop();
   }
 
@@ -86,7 +118,7 @@ export class Uplink {
   // Only batches sent just before the close count: a broker refuses as soon as it reads the
   // header, while a link that drops at some random moment says nothing about size.
   private onLost(): void {
-    const largest = this.window.largestRecentUnacked(this.now(), 2000);
+    const largest = this.window.largestRecentUnacked(this.mono(), 2000);
     const cap = this.budget.closedWith(largest);
     if (cap !== null) this.deps.log.warn({ unackedBytes: largest, maxBatchBytes: cap }, 'uplink closed with a large batch unacked; sending smaller batches');
     this.stats.maxBatchBytes = this.budget.bytes();
@@ -119,6 +151,10 @@ export class Uplink {
       return;
     }
     const ack = r.value;
+    if (isProbeSeq(ack.seq)) {
+      this.probe?.onAck(ack);
+      return;
+    }
     const released = this.window.ack(ack.seq);
     if (!released) return; // an ack for a batch of an earlier connection, already resent
     this.stats.batchesAcked++;

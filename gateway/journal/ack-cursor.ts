@@ -13,6 +13,9 @@ export class AckCursor {
   private dropped: number;
   private alarmUntil: number;
   private dirty = false;
+  /** A loss to record: written with the next flush, not held for the cursor interval. */
+  private urgent = false;
+  private writtenAt = 0;
 
   constructor(cursor: Cursor) {
     this.acked = this.persisted = cursor.ackedSeq;
@@ -59,19 +62,29 @@ export class AckCursor {
     this.dropped += count;
     if (alarmUntilSeq !== undefined) this.alarmUntil = alarmUntilSeq;
     this.dirty = true;
+    this.urgent = true;
+  }
+
+  /** Whether a write is owed now: a loss to record, or ack progress not written for `intervalMs`. */
+  due(now: number, intervalMs: number): boolean {
+    return this.dirty && (this.urgent || now - this.writtenAt >= intervalMs);
   }
 
   /** Writes the cursor file when something changed since the last write. */
-  async persist(dir: string, lastSeq: number): Promise<void> {
+  async persist(dir: string, lastSeq: number, now = Date.now()): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
+    const wasUrgent = this.urgent;
+    this.urgent = false;
     const c: Cursor = { v: 1, ackedSeq: this.acked, droppedRecords: this.dropped, lastSeq, alarmUntilSeq: this.alarmUntil };
     try {
       await writeCursor(dir, c);
     } catch (err) {
       this.dirty = true;
+      this.urgent = wasUrgent;
       throw err;
     }
     this.persisted = c.ackedSeq;
+    this.writtenAt = now;
   }
 }

@@ -6,8 +6,9 @@ import { fsyncDir } from './fsutil.ts';
 
 // The cursor is a tiny file rewritten whole through temp file + fsync + rename: rename is atomic,
 // so a power cut leaves the old or the new cursor, never half of one; reading it needs no
-// recovery scan; and it is written at most once per fsync interval and only when it changed,
-// which is as few blocks as an append-only cursor log would cost without the log's compaction.
+// recovery scan; and it is written only when it changed, at most once per cursor interval
+// (journal.cursorIntervalMs) unless records were lost, which is as few blocks as an append-only
+// cursor log would cost without the log's compaction.
 const CursorSchema = z.object({
   v: z.literal(1),
   ackedSeq: z.number().int().min(0),

@@ -19,12 +19,14 @@ export { ALARM_DISK_FULL, ALARM_DROPPED };
 export class FileJournal implements Journal {
   private readonly dir: string;
   private readonly syncEach: boolean;
+  private readonly cursorIntervalMs: number;
   private readonly appender: Appender;
   private readonly cursor: AckCursor;
   private durableSeq: number;
   private readonly torn: number;
   private chain: Promise<void> = Promise.resolve();
   private queued: Promise<void> | null = null;
+  private cursorNow = false;
   private readonly timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly waiters = new Waiters();
@@ -37,6 +39,7 @@ export class FileJournal implements Journal {
     const volume = opts.volumeBytes && opts.volumeBytes > 0 ? Math.floor(opts.volumeBytes / 8) : Infinity;
     const segmentBytes = Math.max(1, Math.min(opts.segmentBytes, Math.floor(opts.maxBytes / 4), volume));
     this.syncEach = opts.fsyncIntervalMs === 0;
+    this.cursorIntervalMs = opts.cursorIntervalMs ?? 10_000;
     this.torn = rec.torn;
     this.cursor = new AckCursor(cursor);
     const lastSeq = Math.max(rec.highestSeq, cursor.ackedSeq, cursor.lastSeq);
@@ -58,7 +61,7 @@ export class FileJournal implements Journal {
     // recover() fsynced every segment it kept.
     this.durableSeq = lastSeq;
     if (!this.syncEach) {
-      this.timer = setInterval(() => void this.flush().catch((err: unknown) => this.log.error({ err }, 'journal flush failed')), opts.fsyncIntervalMs);
+      this.timer = setInterval(() => void this.flush(false).catch((err: unknown) => this.log.error({ err }, 'journal flush failed')), opts.fsyncIntervalMs);
       this.timer.unref();
     }
   }
@@ -89,12 +92,19 @@ export class FileJournal implements Journal {
     };
   }
 
-  /** Joins a flush not yet started, else queues one: callers always get one that starts after their call. */
-  flush(): Promise<void> {
+  /**
+   * Joins a flush not yet started, else queues one: callers always get one that starts after their
+   * call. The periodic flush (`cursor` false) writes the cursor only when it is due; any other
+   * flush writes it whenever it changed.
+   */
+  flush(cursor = true): Promise<void> {
+    if (cursor) this.cursorNow = true;
     if (!this.queued) {
       const q = this.chain.then(() => {
         this.queued = null;
-        return this.doFlush();
+        const force = this.cursorNow;
+        this.cursorNow = false;
+        return this.doFlush(force);
       });
       this.queued = q;
       this.chain = q.catch(() => undefined);
@@ -106,11 +116,12 @@ export class FileJournal implements Journal {
     void this.flush().catch((err: unknown) => this.log.error({ err }, 'journal flush failed'));
   }
 
-  private async doFlush(): Promise<void> {
+  private async doFlush(forceCursor: boolean): Promise<void> {
     const target = this.appender.lastSeq;
     await this.appender.sync();
     this.markDurable(target);
-    await this.cursor.persist(this.dir, target);
+    const now = Date.now();
+    if (forceCursor || this.cursor.due(now, this.cursorIntervalMs)) await this.cursor.persist(this.dir, target, now);
     // Only once the cursor says so durably: deleting first could let seqs restart below delivered ones.
     if (this.appender.removeAcked(this.cursor.persistedAcked) > 0) this.backlog.invalidate();
   }

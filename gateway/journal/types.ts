@@ -31,6 +31,12 @@ export interface JournalOptions {
   maxBytes: number;
   segmentBytes: number;
   fsyncIntervalMs: number;
+  /**
+   * Least time between two writes of the ack cursor (default 10 s). A cut loses at most this much
+   * ack progress, which only re-sends readings the ingestor already has (it overwrites them), and
+   * each write costs a file, a rename and three fsyncs. 0: with every flush.
+   */
+  cursorIntervalMs?: number;
   log?: Logger;
   /** Size of the volume the journal is on (set by openJournal): segments are sized to it. */
   volumeBytes?: number;

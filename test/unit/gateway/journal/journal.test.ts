@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Journal, type JournalOptions, openJournal } from '../../../../gateway/journal/index.ts';
@@ -91,6 +91,26 @@ describe('journal', () => {
     expect((await again.read(60, 1, 1e9))[0]?.seq).toBe(61);
     expect(await readAll(again, 60)).toEqual(range(61, 100));
     expect(again.stats().records).toBe(40);
+  });
+
+  it('writes ack progress at most once per cursor interval, and at once on flush() or close', async () => {
+    const cursorFile = path.join(tmp.dir, 'cursor.json');
+    const written = () => (existsSync(cursorFile) ? (JSON.parse(readFileSync(cursorFile, 'utf8')) as { ackedSeq: number }).ackedSeq : 0);
+    const j = await journal({ fsyncIntervalMs: 20, cursorIntervalMs: 400 });
+    j.append(readings(1, 10));
+    j.ack(3);
+    await new Promise((r) => setTimeout(r, 100));
+    // The periodic flush ran (the records are durable), the first cursor write too.
+    expect(j.stats().durableSeq).toBe(10);
+    expect(written()).toBe(3);
+    j.ack(5);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(written()).toBe(3);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(written()).toBe(5);
+    j.ack(7);
+    await j.flush();
+    expect(written()).toBe(7);
   });
 
   it('reports stats of the unacked backlog', async () => {

@@ -60,6 +60,9 @@ export class UplinkConnection {
       clean: true,
       keepalive: 30,
       connectTimeout: 10_000,
+      // mqtt-packet otherwise fills a table of 65,536 two-byte Buffers (6 MB of heap, a tenth of a
+      // small board's budget) to save allocating packet ids; the gateway sends a batch a second.
+      writeCache: false,
       // Reconnects are scheduled here with exponential backoff and jitter instead of mqtt.js's
       // fixed period, so a fleet of gateways does not stampede an ingestor that comes back.
       reconnectPeriod: 0,

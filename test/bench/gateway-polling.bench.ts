@@ -80,6 +80,10 @@ export async function run(meters = 500, seconds = 30): Promise<Figures> {
     const bundle = await buildBundle();
     const variants: [string, string[]][] = [['zonemeter', [bundle]], ['zonemeter_tsx', [ZONEMETER]]];
     let zm: ProcessUsage | undefined;
+    // Bare node idling beside the gateway, measured in the same windows: the gateway's RSS above
+    // it is what the job costs (goal for the bundle: ≤ 30 MB for 500 meters).
+    const bare = startChild(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    children.push(bare);
     for (const [name, argv] of variants) {
       const file = path.join(stack.dir, `${name}.json`);
       const httpPort = await freePort();
@@ -90,13 +94,14 @@ export async function run(meters = 500, seconds = 30): Promise<Figures> {
       if (!alive(gw)) throw new Error(`gateway (${name}) exited:\n${gw.tail()}`);
       const healthUrl = `http://127.0.0.1:${httpPort}`;
       const reads0 = await gatewayReads(healthUrl);
-      const [usage, sim_] = await measureWithSim(gw.pid, sim.child.pid, seconds * 1000);
+      const [[usage, sim_], bareUsage] = await Promise.all([measureWithSim(gw.pid, sim.child.pid, seconds * 1000), measureProcess(bare.pid, seconds * 1000)]);
       const reads = (await gatewayReads(healthUrl)) - reads0;
       await gw.stop();
       zm ??= usage;
       Object.assign(figures, {
         [`${name}_cpu_pct`]: usage.cpuPct, [`${name}_rss_mb`]: usage.rssMb, [`${name}_rss_max_mb`]: usage.rssMaxMb,
         [`${name}_reads_per_s`]: round(reads / seconds), [`simulator_cpu_pct_${name}`]: sim_.cpuPct,
+        [`bare_node_rss_mb_${name}`]: bareUsage.rssMb, [`${name}_rss_above_bare_node_mb`]: round(usage.rssMb - bareUsage.rssMb),
       });
     }
     await ingestor.close();

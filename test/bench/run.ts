@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO, type Figures } from './support.ts';
 
-const BENCHES = ['planning', 'ingest', 'gateway-polling', 'replay', 'query', 'journal-memory', 'gateway-memory'];
+const BENCHES = ['planning', 'ingest', 'gateway-polling', 'replay', 'query', 'journal-memory', 'gateway-memory', 'footprint'];
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? new Set((process.argv[onlyAt + 1] ?? '').split(',').filter(Boolean)) : null;

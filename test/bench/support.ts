@@ -132,11 +132,18 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
 
 export const BUNDLE = path.join(REPO, 'dist/zonemeter.mjs');
 
-/** Runs `npm run build` (scripts/build.sh) so a bench measures the artefact a board runs, fresh from the sources. */
-export async function buildBundle(): Promise<string> {
+/**
+ * Runs `npm run build` (scripts/build.sh) so a bench measures the artefact a board runs, fresh from
+ * the sources. With `out`, builds there instead of dist/ (so a bench does not rebuild what another
+ * process is running) and links the clone's node_modules beside it, as a board installs them.
+ */
+export async function buildBundle(out?: string): Promise<string> {
   const { execFile } = await import('node:child_process');
   await new Promise<void>((resolve, reject) => {
-    execFile('bash', [path.join(REPO, 'scripts/build.sh')], { cwd: REPO }, (err, _out, stderr) => (err ? reject(new Error(`build failed: ${stderr}`)) : resolve()));
+    execFile('bash', [path.join(REPO, 'scripts/build.sh'), ...(out ? [out] : [])], { cwd: REPO }, (err, _out, stderr) => (err ? reject(new Error(`build failed: ${stderr}`)) : resolve()));
   });
-  return BUNDLE;
+  if (!out) return BUNDLE;
+  const { symlinkSync } = await import('node:fs');
+  symlinkSync(path.join(REPO, 'node_modules'), path.join(out, 'node_modules'));
+  return path.join(out, 'zonemeter.mjs');
 }

@@ -163,6 +163,8 @@ export const GatewayConfigSchema = z.preprocess(applyLineDefaults, z.object({
     maxBytes: z.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
     segmentBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
     fsyncIntervalMs: z.number().int().min(0).default(1000),
+    /** Least time between writes of the ack cursor; a cut loses at most this much ack progress (a re-send, never data). */
+    cursorIntervalMs: z.number().int().min(0).default(10_000),
   }).prefault({}),
   /** When the clock can be believed; readings wait (bounded) until it can. docs/deploy.md, "Clocks on boards without an RTC". */
   clock: z.object({

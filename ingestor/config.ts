@@ -120,7 +120,8 @@ export type IngestorConfig = z.infer<typeof IngestorConfigSchema>;
 
 /**
  * Reads a YAML/JSON ingestor config. Environment variables override the file: ZM_HTTP_PORT,
- * ZM_MQTT_PORT, INFLUX_URL, INFLUX_DB, INFLUX_TOKEN, ZM_API_TOKEN, ZM_DATA_DIR.
+ * ZM_MQTT_PORT, INFLUX_URL, INFLUX_DB, INFLUX_TOKEN, ZM_API_TOKEN, ZM_DATA_DIR; ZM_ALERT_WEBHOOK_URL (with
+ * ZM_ALERT_WEBHOOK_TYPE, default generic, and ZM_ALERT_WEBHOOK_SECRET) adds a webhook.
  */
 export function loadIngestorConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): IngestorConfig {
   const raw = (file ? readFile(file) : {}) ?? {};
@@ -140,6 +141,15 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
   if (env.INFLUX_DB) section('influx').database = env.INFLUX_DB;
   if (env.INFLUX_TOKEN) section('influx').token = env.INFLUX_TOKEN;
   if (env.ZM_DATA_DIR) obj.dataDir = env.ZM_DATA_DIR;
+  // One more webhook from the environment (a deployment's secret store, the demo under test).
+  if (env.ZM_ALERT_WEBHOOK_URL) {
+    const alerts = section('alerts');
+    const hooks = Array.isArray(alerts.webhooks) ? alerts.webhooks as unknown[] : [];
+    alerts.webhooks = [...hooks, {
+      id: 'env', type: env.ZM_ALERT_WEBHOOK_TYPE ?? 'generic', url: env.ZM_ALERT_WEBHOOK_URL,
+      ...(env.ZM_ALERT_WEBHOOK_SECRET ? { secret: env.ZM_ALERT_WEBHOOK_SECRET } : {}),
+    }];
+  }
   return obj;
 }
 

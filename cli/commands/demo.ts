@@ -12,9 +12,9 @@ import { t } from '../i18n.ts';
 
 const command: Command = {
   summary: ['Run everything on this machine: InfluxDB, ingestor, simulated building, gateway, dashboard', '在本机运行全部：InfluxDB、接收服务、模拟建筑、网关、看板'],
-  usage: '[--var DIR] [--backfill-from DATE|none] [--truth FILE]   (env: ZM_DEMO_BACKFILL_FROM, ZM_HTTP_PORT=8080, ZM_MQTT_PORT=1883, ZM_GATEWAY_HTTP=127.0.0.1:8081, INFLUX_URL)',
+  usage: '[--var DIR] [--backfill-from DATE|none] [--truth FILE] [--dashboard DIR]   (env: ZM_DEMO_BACKFILL_FROM, ZM_HTTP_PORT=8080, ZM_MQTT_PORT=1883, ZM_GATEWAY_HTTP=127.0.0.1:8081, INFLUX_URL, ZM_ALERT_WEBHOOK_URL)',
   async run(argv) {
-    const { values } = parseFlags(argv, { var: { type: 'string' }, 'backfill-from': { type: 'string' }, truth: { type: 'string' } });
+    const { values } = parseFlags(argv, { var: { type: 'string' }, 'backfill-from': { type: 'string' }, truth: { type: 'string' }, dashboard: { type: 'string' } });
     const varDir = path.resolve(values.var ?? 'var');
     const log = rootLogger('demo', process.env.ZM_LOG_LEVEL ?? 'warn');
     let influxd: ManagedInfluxd | undefined;
@@ -32,7 +32,8 @@ const command: Command = {
       }
       const setup = await spineSetup({ varDir, influxUrl, env: process.env, log });
       stops.push(() => setup.sim.close());
-      const dashboard = prebuiltDashboard(log);
+      // --dashboard: a dashboard built elsewhere (a test's build of the current sources) instead of the bundled one.
+      const dashboard = values.dashboard ? prebuiltDashboard(log, path.resolve(values.dashboard)) : prebuiltDashboard(log);
       const ingestor = await buildIngestor(setup.ingestor, { log: log.child({ part: 'ingestor' }), dashboardDir: dashboard.dashboardDir });
       dashboard.mount(ingestor.http);
       stops.push(() => ingestor.close());

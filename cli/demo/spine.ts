@@ -36,6 +36,8 @@ export async function spineSetup(opts: { varDir: string; influxUrl: string; env:
       dataDir: path.join(opts.varDir, 'ingestor'),
       registry: DEMO_REGISTRY_FILE,
       gateways: [{ id: site.gateway, site: site.site, passwordHash: await hashPassword(password) }],
+      // The demo's scheduled faults should show within seconds of happening.
+      alerts: { evaluateEverySeconds: 10 },
     }, opts.env), 'demo ingestor');
     const gateway = parseConfig(GatewayConfigSchema, {
       ...gatewayConfigFor(site, { endpoints: sim.endpoints, intervalMs: 5000 }),

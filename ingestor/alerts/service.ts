@@ -105,6 +105,8 @@ export class AlertService {
       });
     };
     this.timers.push(setInterval(tick(false), this.config.evaluateEverySeconds * 1000), setInterval(tick(true), this.config.usageEveryMinutes * 60_000));
+    // The usage rules once soon after start, not only a full period later.
+    this.timers.push(setTimeout(tick(true), this.config.evaluateEverySeconds * 1000));
     for (const t of this.timers) t.unref();
     // Seed when meters were last heard from, so a meter that died while the ingestor was down shows.
     this.running = this.running.then(() => this.seedLastSeen()).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'cannot read when meters last reported'));
@@ -211,7 +213,7 @@ export class AlertService {
   }
 
   async close(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) clearTimeout(t);
     this.timers = [];
     await this.running.catch(() => undefined);
     await this.notifier.close();

@@ -62,7 +62,9 @@ export function countedMeters(meters: readonly AlertMeter[]): AlertMeter[] {
   const groups = new Map<string, AlertMeter[]>();
   for (const m of meters) {
     const k = `${m.building}\u0000${m.kind}`;
-    groups.set(k, [...(groups.get(k) ?? []), m]);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(m);
   }
   for (const g of groups.values()) {
     const mains = g.filter((m) => m.role === 'main');
@@ -225,8 +227,15 @@ export function weekendConditions(meters: readonly AlertMeter[], usage: Readonly
 export function balanceConditions(meters: readonly AlertMeter[], usage: ReadonlyMap<string, MeterUsage>, cal: LocalCalendar, now: number, settings: SettingsOf): Condition[] {
   const out: Condition[] = [];
   const day = cal.day(now) - 1;
+  const childrenOf = new Map<string, AlertMeter[]>();
+  for (const c of meters) {
+    if (!c.parent) continue;
+    let list = childrenOf.get(c.parent);
+    if (!list) childrenOf.set(c.parent, (list = []));
+    list.push(c);
+  }
   for (const p of meters) {
-    const children = meters.filter((c) => c.parent === p.id && c.kind === p.kind && c.building === p.building);
+    const children = (childrenOf.get(p.id) ?? []).filter((c) => c.kind === p.kind && c.building === p.building);
     if (!children.length) continue;
     const s = settings(p).balance;
     if (!s.enabled) continue;

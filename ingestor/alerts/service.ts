@@ -116,8 +116,7 @@ export class AlertService {
   async evaluate(now: number, opts: { usage: boolean }): Promise<Transition[]> {
     this.counters.evaluations++;
     const meters = this.deps.directory.allMeters().filter((m) => USAGE_COUNTER[m.kind]);
-    const bySite = new Map<string, KnownMeter[]>();
-    for (const m of meters) bySite.set(m.site, [...(bySite.get(m.site) ?? []), m]);
+    const bySite = groupBySite(meters);
     for (const s of this.deps.registry?.institutions.flatMap((i) => i.sites) ?? []) if (!bySite.has(s.id)) bySite.set(s.id, []);
     const settingsCache = new Map<string, RuleSettings>();
     const settings = (m: AlertMeter) => {
@@ -139,7 +138,7 @@ export class AlertService {
       const am = list.map(toAlertMeter);
       const seen = await this.lastSeenOf(site, list, now);
       conditions.push(...staleConditions(am, seen, now, settings));
-      const events = new Map([...this.events].filter(([k]) => k.startsWith(`${site}/`)).map(([k, v]) => [k.slice(site.length + 1), v]));
+      const events = new Map(list.map((m) => [m.id, this.events.get(`${site}/${m.id}`) ?? []]));
       conditions.push(...counterConditions(am, events, now, settings));
       if (!opts.usage) continue;
       try {
@@ -240,9 +239,7 @@ export class AlertService {
   }
 
   private async seedLastSeen(): Promise<void> {
-    const bySite = new Map<string, KnownMeter[]>();
-    for (const m of this.deps.directory.allMeters()) bySite.set(m.site, [...(bySite.get(m.site) ?? []), m]);
-    for (const [site, list] of bySite) {
+    for (const [site, list] of groupBySite(this.deps.directory.allMeters())) {
       const fields = [...new Set(list.map((m) => USAGE_COUNTER[m.kind]).filter((f): f is NonNullable<typeof f> => f !== undefined))];
       const seen = await readLastSeen(this.deps.influx, site, fields, this.now(), LAST_SEEN_LOOKBACK_MS);
       for (const [meter, ts] of seen) {
@@ -271,6 +268,16 @@ export class AlertService {
     this.standings.set(site, { day, list });
     return list;
   }
+}
+
+function groupBySite(meters: readonly KnownMeter[]): Map<string, KnownMeter[]> {
+  const out = new Map<string, KnownMeter[]>();
+  for (const m of meters) {
+    let list = out.get(m.site);
+    if (!list) out.set(m.site, (list = []));
+    list.push(m);
+  }
+  return out;
 }
 
 function toAlertMeter(m: KnownMeter): AlertMeter {

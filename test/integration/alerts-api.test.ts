@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Alert } from '../../core/api-alerts.ts';
-import type { Manifest } from '../../core/index.ts';
+import { topics, WIRE_VERSION, type Manifest } from '../../core/index.ts';
 import { connectCounterGateway, type CounterGateway } from '../support/counter-gateway.ts';
 import { startTestIngestor, tempDir, uniqueDb, waitFor, type TestIngestor } from '../support/harness.ts';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -131,5 +132,32 @@ describe('alerts through the API, the metrics and a webhook', () => {
     expect(t.map((x) => x.event)).toEqual(['resolved']);
     await waitFor(() => (rx.received.length === before + 1 ? true : undefined));
     expect(JSON.parse(rx.received.at(-1)!.body)).toMatchObject({ event: 'resolved', alert: { state: 'resolved', ack: { by: 'Li' } } });
+  });
+
+  it('fires the backlog rule from a gateway status whose journal holds old records, and resolves it once delivered', async () => {
+    const client = await mqtt.connectAsync(ing.mqttUrl, { username: 'gw-1', password: ing.passwords['gw-1']!, clientId: 'gw-1-status', reconnectPeriod: 0 });
+    const status = (oldest: number | null) => client.publishAsync(topics.status('campus', 'gw-1'), JSON.stringify({
+      v: WIRE_VERSION, site: 'campus', gateway: 'gw-1', ts: Date.now(), state: 'online',
+      journal: { records: 1200, bytes: 90_000, oldest_unacked_ms: oldest, dropped_records: 0 }, alarms: [],
+    }), { qos: 1, retain: true });
+    try {
+      await status(45 * 60_000);
+      await waitFor(() => (ing.ingestor.directory.allGateways().some((g) => g.status?.journal?.oldest_unacked_ms) ? true : undefined));
+      const fired = await ing.ingestor.alerts.evaluate(Date.now(), { usage: false });
+      const backlog = fired.filter((t) => t.alert.rule === 'backlog');
+      expect(backlog.map((t) => [t.event, t.alert.subject, t.alert.subject_kind])).toEqual([['firing', 'gw-1', 'gateway']]);
+      // 45 minutes old when sent, and older by the time since.
+      expect(backlog[0]!.alert.value).toBeGreaterThanOrEqual(45);
+      expect(backlog[0]!.alert.value).toBeLessThan(46);
+      await status(null);
+      await waitFor(() => (ing.ingestor.directory.allGateways().some((g) => g.status?.journal?.oldest_unacked_ms === null) ? true : undefined));
+      // backlog's default clearMin is 5 minutes: still firing at once, resolved once it has been clear that long.
+      const now = Date.now();
+      expect((await ing.ingestor.alerts.evaluate(now, { usage: false })).filter((t) => t.alert.rule === 'backlog')).toEqual([]);
+      const later = await ing.ingestor.alerts.evaluate(now + 5 * 60_000, { usage: false });
+      expect(later.filter((t) => t.alert.rule === 'backlog').map((t) => t.event)).toEqual(['resolved']);
+    } finally {
+      await client.endAsync();
+    }
   });
 });

@@ -123,6 +123,10 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   alerts = new AlertService(config.alerts, {
     influx, directory, registry, totals: (site, periods) => totals.totals(site, periods), dataDir: config.dataDir,
     utcOffsetHours: config.utcOffsetHours, log: log.child({ module: 'alerts' }), now,
+    usageNotReady: () => {
+      const h = usage.health();
+      return h.status === 'degraded' ? 'usage derivation is failing' : h.lag_seconds > 3600 ? `usage derivation is ${Math.round(h.lag_seconds / 60)} min behind its readings` : null;
+    },
   });
   const alertService = alerts;
   const conflicts = registry ? new ConflictMonitor(registry, () => directory.allManifests(), log.child({ module: 'registry' }), () => directory.refusedClaims()) : null;

@@ -35,6 +35,12 @@ export interface AlertServiceDeps {
    * for judging history after a backfill.
    */
   lastSeen?: 'memory' | 'influx';
+  /**
+   * Why derived usage cannot be judged now (derivation failing, or far behind its readings after
+   * a backfill or an outage), or null: the usage rules then wait rather than call a day incomplete
+   * that is only not derived yet.
+   */
+  usageNotReady?: () => string | null;
 }
 
 const USAGE_RULES = ['night_base', 'leak', 'weekend', 'balance', 'completeness', 'trajectory'] as const;
@@ -132,7 +138,10 @@ export class AlertService {
     };
     const conditions: Condition[] = [];
     const covered = new Set<string>();
-    const rules = [...LIVE_RULES, ...(opts.usage ? USAGE_RULES : [])];
+    const notReady = opts.usage ? this.deps.usageNotReady?.() ?? null : null;
+    if (notReady) this.deps.log.info({ reason: notReady }, 'usage rules wait');
+    const usageNow = opts.usage && !notReady;
+    const rules = [...LIVE_RULES, ...(usageNow ? USAGE_RULES : [])];
     for (const [site, list] of bySite) {
       for (const r of rules) covered.add(`${r}|${site}`);
       const am = list.map(toAlertMeter);
@@ -140,7 +149,7 @@ export class AlertService {
       conditions.push(...staleConditions(am, seen, now, settings));
       const events = new Map(list.map((m) => [m.id, this.events.get(`${site}/${m.id}`) ?? []]));
       conditions.push(...counterConditions(am, events, now, settings));
-      if (!opts.usage) continue;
+      if (!usageNow) continue;
       try {
         if (am.length) {
           const usage = await readUsage(this.deps.influx, site, this.cal, now);

@@ -50,8 +50,8 @@ describe('M-Bus master and simulator on a pty line', () => {
     expect(seen.map((e) => e.what)).toEqual(['SND_NKE 5', 'REQ_UD2 5 FCB=1', 'REQ_UD2 5 FCB=0']);
     expect(sim.slave(5).sent).toEqual([0, 1]);
     const { values } = mapRecords(r.records, SUPERCAL531_MBUS.items);
-    // Energy is sent in whole MJ (0.2778 kWh), volume in 10 l, the rest as float32.
-    expect(values.heat_energy_kwh).toBeCloseTo(Math.floor(12345.6 * 3.6) / 3.6, 6);
+    // Energy is sent in whole MJ (0.2778 kWh) and decoded to 1 Wh, volume in 10 l, the rest as float32.
+    expect(values.heat_energy_kwh).toBeCloseTo(Math.floor(12345.6 * 3.6) / 3.6, 3);
     expect(values.volume_m3).toBe(789.01);
     expect(values.supply_temp_c).toBe(75);
     expect(values.return_temp_c).toBe(55);

@@ -44,7 +44,8 @@ describe('the demo site: district heat over M-Bus', () => {
       expect(Math.abs(last('main-heat')!.values.heat_energy_kwh! - truth('main-heat'))).toBeLessThan(1 / 3.6);
       for (const id of ids) {
         expect(last(id)!.values, id).toMatchObject({ supply_temp_c: 75, return_temp_c: 50 });
-        expect(building.status().find((s) => s.id === id)!.values.heat_energy_kwh).toBeCloseTo(last(id)!.values.heat_energy_kwh!, 4);
+        // Decoded to 1 Wh: the simulator's own figure is unrounded.
+        expect(building.status().find((s) => s.id === id)!.values.heat_energy_kwh).toBeCloseTo(last(id)!.values.heat_energy_kwh!, 3);
       }
       // A silent M-Bus meter stops answering.
       await building.fault('main-heat-admin', { kind: 'silent' });

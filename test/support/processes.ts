@@ -137,6 +137,8 @@ export interface IngestorProcessOptions {
   ports: { http: number; mqtt: number };
   /** Merged into the config file (e.g. mqtt.tls). */
   extra?: Record<string, unknown>;
+  /** Extra environment for the process. */
+  env?: Record<string, string>;
 }
 
 /** `zonemeter ingestor run -c FILE` with ports and InfluxDB from the environment, as an operator runs it. */
@@ -150,7 +152,7 @@ export async function startIngestorProcess(o: IngestorProcessOptions): Promise<P
   };
   writeFileSync(file, JSON.stringify(config, null, 2));
   const proc = spawnZm(['ingestor', 'run', '-c', file], {
-    ZM_HTTP_PORT: String(o.ports.http), ZM_MQTT_PORT: String(o.ports.mqtt), INFLUX_URL: o.influxUrl, INFLUX_DB: o.database,
+    ZM_HTTP_PORT: String(o.ports.http), ZM_MQTT_PORT: String(o.ports.mqtt), INFLUX_URL: o.influxUrl, INFLUX_DB: o.database, ...o.env,
   });
   await proc.waitForLine((l) => l.msg === 'ingestor running', 30_000, 'the ingestor to listen');
   return {

@@ -13,8 +13,6 @@ interface Pending {
   waitsFor: Set<Pending>;
   /** Later writes that repeat points of this one. */
   dependants: Pending[];
-  /** Writes in flight holding other values of points of this one: it is sent only after them, so the later value lands last. */
-  after: Set<Pending>;
   /** Own lines written (or none to write). */
   written: boolean;
   /** Taken off the queue into a write request: its lines can no longer change. */
@@ -40,11 +38,6 @@ export class WriterClosedError extends Error {
     this.name = 'WriterClosedError';
   }
 }
-
-/** Writes to InfluxDB at once (see PointWriter.kick). */
-const WRITES_IN_FLIGHT = 2;
-
-const ready = (p: Pending) => [...p.after].every((a) => a.written);
 
 /**
  * A point's identity in InfluxDB: its series key (measurement and tags, up to the first unescaped
@@ -94,7 +87,7 @@ export class PointWriter {
   /** Identity → the write that carries it and the line's index there, for every point queued or being written. */
   private readonly byIdentity = new Map<string, { p: Pending; i: number }>();
   private timer: NodeJS.Timeout | null = null;
-  private readonly running = new Set<Promise<void>>();
+  private running: Promise<void> | null = null;
   private closed = false;
   readonly stats: WriterStats = { pointsWritten: 0, writes: 0, retries: 0, pendingPoints: 0, pendingBytes: 0, duplicatesSkipped: 0, refusedFull: 0, lastError: null };
 
@@ -112,7 +105,7 @@ export class PointWriter {
   write(lines: string[], opts: { bounded?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new WriterClosedError());
     return new Promise((resolve, reject) => {
-      const p: Pending = { lines: [], bytes: 0, waitsFor: new Set(), dependants: [], after: new Set(), written: false, inFlight: false, settled: false, failed: null, resolve, reject };
+      const p: Pending = { lines: [], bytes: 0, waitsFor: new Set(), dependants: [], written: false, inFlight: false, settled: false, failed: null, resolve, reject };
       const own: [string, number][] = [];
       const replacements: { h: { p: Pending; i: number }; line: string }[] = [];
       const mine = new Map<string, number>();
@@ -131,7 +124,6 @@ export class PointWriter {
           this.stats.duplicatesSkipped++;
           continue;
         }
-        if (h) p.after.add(h.p);
         mine.set(key, p.lines.length);
         own.push([key, p.lines.length]);
         p.lines.push(line);
@@ -198,31 +190,28 @@ export class PointWriter {
     for (const p of group) this.settle(p);
   }
 
-  /**
-   * Starts writes while fewer than WRITES_IN_FLIGHT run: influxd takes two concurrent writes in
-   * about the time of one (it parses and indexes them on separate cores), and one at a time left
-   * it waiting on the ingestor and the ingestor waiting on it. A write holding a new value of a
-   * point still in flight waits for that write, so the later value always lands last.
-   */
   private kick(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    while (this.running.size < WRITES_IN_FLIGHT && this.queue.length > 0 && ready(this.queue[0]!)) {
+    this.running ??= this.drain().finally(() => {
+      this.running = null;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
       const group: Pending[] = [];
       let points = 0;
-      while (this.queue.length > 0 && ready(this.queue[0]!) && (group.length === 0 || points + this.queue[0]!.lines.length <= this.opts.maxPoints)) {
+      while (this.queue.length > 0 && (group.length === 0 || points + this.queue[0]!.lines.length <= this.opts.maxPoints)) {
         const p = this.queue.shift()!;
         p.inFlight = true;
         group.push(p);
         points += p.lines.length;
       }
-      const w: Promise<void> = this.writeGroup(group, points).finally(() => {
-        this.running.delete(w);
-        if (this.queue.length > 0) this.kick();
-      });
-      this.running.add(w);
+      await this.writeGroup(group, points);
     }
   }
 
@@ -256,6 +245,6 @@ export class PointWriter {
     if (this.timer) clearTimeout(this.timer);
     const left = this.queue.splice(0);
     this.release(left, left.reduce((n, p) => n + p.lines.length, 0), new WriterClosedError());
-    await Promise.allSettled([...this.running]);
+    await this.running?.catch(() => undefined);
   }
 }

@@ -18,37 +18,6 @@ const tick = () => new Promise((r) => setTimeout(r, 20));
 const log = pino({ level: 'silent' });
 
 describe('PointWriter queue', () => {
-  it('keeps two writes in flight, a third waits for one of them', async () => {
-    const { sink, writes, open } = gatedSink();
-    const w = new PointWriter(sink, { maxPoints: 2, flushMs: 5, log });
-    const done = [w.write(['r,m=a v=1 1', 'r,m=b v=1 1']), w.write(['r,m=c v=1 1', 'r,m=d v=1 1']), w.write(['r,m=e v=1 1', 'r,m=f v=1 1'])];
-    await tick();
-    expect(writes).toHaveLength(2);
-    open();
-    await Promise.all(done.slice(0, 2));
-    await tick();
-    expect(writes).toHaveLength(3);
-    open();
-    await done[2];
-  });
-
-  it('with a slot free, a new value of a point in flight still waits for that write', async () => {
-    const { sink, writes, open } = gatedSink();
-    const w = new PointWriter(sink, { maxPoints: 100, flushMs: 5, log });
-    const first = w.write(['r,m=a v=1 1000']);
-    await tick();
-    const second = w.write(['r,m=a v=2 1000', 'r,m=b v=2 1000']);
-    await tick();
-    // One write in flight of two allowed, yet the second holds a point of the first: not sent.
-    expect(writes).toEqual([['r,m=a v=1 1000']]);
-    open();
-    await first;
-    await tick();
-    expect(writes).toEqual([['r,m=a v=1 1000'], ['r,m=a v=2 1000', 'r,m=b v=2 1000']]);
-    open();
-    await second;
-  });
-
   it('a later write of a queued point replaces it: written once, with the later value', async () => {
     const { sink, writes, open } = gatedSink();
     const w = new PointWriter(sink, { maxPoints: 100, flushMs: 5, log });

@@ -136,7 +136,8 @@ export class AlertService {
       if (!s) settingsCache.set(site, (s = this.rulesFor(site, '', '', '')));
       return s;
     };
-    const conditions: Condition[] = [];
+    // Lists gathered and flattened once: push(...list) fails once a list outgrows a call's arguments.
+    const found: Condition[][] = [];
     const covered = new Set<string>();
     const notReady = opts.usage ? this.deps.usageNotReady?.() ?? null : null;
     if (notReady) this.deps.log.info({ reason: notReady }, 'usage rules wait');
@@ -146,22 +147,22 @@ export class AlertService {
       for (const r of rules) covered.add(`${r}|${site}`);
       const am = list.map(toAlertMeter);
       const seen = await this.lastSeenOf(site, list, now);
-      conditions.push(...staleConditions(am, seen, now, settings));
+      found.push(staleConditions(am, seen, now, settings));
       const events = new Map(list.map((m) => [m.id, this.events.get(`${site}/${m.id}`) ?? []]));
-      conditions.push(...counterConditions(am, events, now, settings));
+      found.push(counterConditions(am, events, now, settings));
       if (!usageNow) continue;
       try {
         if (am.length) {
           const usage = await readUsage(this.deps.influx, site, this.cal, now);
-          conditions.push(
-            ...nightBaseConditions(am, usage, this.cal, now, settings),
-            ...leakConditions(am, usage, this.cal, now, settings),
-            ...weekendConditions(am, usage, this.cal, now, settings),
-            ...balanceConditions(am, usage, this.cal, now, settings),
-            ...completenessConditions(am, usage, this.cal, now, settings, this.deps.registry?.completenessThreshold ?? 0.95),
+          found.push(
+            nightBaseConditions(am, usage, this.cal, now, settings),
+            leakConditions(am, usage, this.cal, now, settings),
+            weekendConditions(am, usage, this.cal, now, settings),
+            balanceConditions(am, usage, this.cal, now, settings),
+            completenessConditions(am, usage, this.cal, now, settings, this.deps.registry?.completenessThreshold ?? 0.95),
           );
         }
-        conditions.push(...trajectoryConditions(await this.standingsOf(site, list, now), this.yearOf(now), siteSettings));
+        found.push(trajectoryConditions(await this.standingsOf(site, list, now), this.yearOf(now), siteSettings));
       } catch (err) {
         // Nothing judged, nothing changed: the site's usage rules wait for the next evaluation.
         for (const r of USAGE_RULES) covered.delete(`${r}|${site}`);
@@ -172,7 +173,8 @@ export class AlertService {
     const gateways = this.deps.directory.allGateways().filter((g) => g.status?.journal).map((g) => ({
       site: g.site, gateway: g.gateway, oldestUnackedMs: g.status!.journal!.oldest_unacked_ms, statusTs: g.status!.ts,
     }));
-    conditions.push(...backlogConditions(gateways, now, siteSettings));
+    found.push(backlogConditions(gateways, now, siteSettings));
+    const conditions = found.flat();
     const timing = (c: Condition) => {
       const m = c.subjectKind === 'meter' ? this.deps.directory.meter(c.site, c.subject) : undefined;
       return (m ? settings(toAlertMeter(m)) : siteSettings(c.site))[c.rule];

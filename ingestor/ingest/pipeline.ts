@@ -119,14 +119,15 @@ export class IngestPipeline {
     const validated = validateBatch(batch, (id) => this.directory.meter(batch.site, id), {
       now, maxFutureMs: this.opts.maxFutureMs, maxAgeMs: this.opts.maxAgeMs,
     });
-    const rejected = validated.rejected;
     let accepted = validated.accepted;
+    let refused: Rejected[] = [];
     if (batch.stream && seqs) {
       const ordered = this.order.check(batch.site, batch.gateway, batch.stream, accepted, (x) => seqs.get(x));
       accepted = ordered.kept;
-      rejected.push(...ordered.refused);
+      refused = ordered.refused;
     }
-    rejected.unshift(...malformed);
+    // concat, not push(...)/unshift(...): a batch can hold more readings than a call takes arguments.
+    const rejected = malformed.concat(validated.rejected, refused);
     const gw = this.directory.gateway(batch.site, batch.gateway);
     const lines = accepted.map((a) => readingLine(a.reading, a.meter));
     let stored = accepted.length;
@@ -163,7 +164,11 @@ export class IngestPipeline {
 
   private quarantineRejected(batch: Batch, rejected: Rejected[]): void {
     const byReason = new Map<string, Rejected[]>();
-    for (const r of rejected) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
+    for (const r of rejected) {
+      const group = byReason.get(r.reason);
+      if (group) group.push(r);
+      else byReason.set(r.reason, [r]);
+    }
     for (const group of byReason.values()) {
       this.quarantine.add({
         site: batch.site, gateway: batch.gateway, seq: batch.seq, reason: group[0]!.reason,

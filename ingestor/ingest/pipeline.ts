@@ -153,7 +153,12 @@ export class IngestPipeline {
     gw.readings += stored;
     gw.lastBatchAt = now;
     gw.lastSeq = batch.seq;
-    if (batch.readings.length) gw.lagMs = now - Math.max(...batch.readings.map((x) => x.ts));
+    if (batch.readings.length) {
+      // A loop, not Math.max(...): a batch can hold more readings than a call takes arguments.
+      let newest = -Infinity;
+      for (const x of batch.readings) if (x.ts > newest) newest = x.ts;
+      gw.lagMs = now - newest;
+    }
     if (stored > 0) this.events.onStored?.(accepted);
     const reasons = [...new Set(rejected.map((x) => x.reason))];
     await this.ack(batch.site, batch.gateway, {

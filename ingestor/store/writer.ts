@@ -9,10 +9,10 @@ export interface LineSink {
 interface Pending {
   lines: string[];
   bytes: number;
-  /** Earlier writes holding points this one repeats: it is stored only once they are. */
+  /** Earlier writes holding points this one repeats: it fails if one of them does. */
   waitsFor: Set<Pending>;
-  /** Later writes that repeat points of this one. */
-  dependants: Pending[];
+  /** Writes in flight holding other values of points of this one: it is sent only after them, so the later value lands last. */
+  after: Set<Pending>;
   /** Own lines written (or none to write). */
   written: boolean;
   /** Taken off the queue into a write request: its lines can no longer change. */
@@ -38,6 +38,14 @@ export class WriterClosedError extends Error {
     this.name = 'WriterClosedError';
   }
 }
+
+/** Writes to InfluxDB at once (see PointWriter.kick). */
+const WRITES_IN_FLIGHT = 2;
+
+const ready = (p: Pending) => {
+  for (const a of p.after) if (!a.written) return false;
+  return true;
+};
 
 /**
  * A point's identity in InfluxDB: its series key (measurement and tags, up to the first unescaped
@@ -86,8 +94,15 @@ export class PointWriter {
   private queuedBytes = 0;
   /** Identity → the write that carries it and the line's index there, for every point queued or being written. */
   private readonly byIdentity = new Map<string, { p: Pending; i: number }>();
+  /**
+   * Every write not yet settled, in the order write() accepted them. They settle strictly in that
+   * order: callers ack and publish a batch once its promise resolves, and a batch reported after
+   * a later one would look stale to everything that keeps only the newest reading of a meter.
+   */
+  private order: Pending[] = [];
+  private orderHead = 0;
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly running = new Set<Promise<void>>();
   private closed = false;
   readonly stats: WriterStats = { pointsWritten: 0, writes: 0, retries: 0, pendingPoints: 0, pendingBytes: 0, duplicatesSkipped: 0, refusedFull: 0, lastError: null };
 
@@ -105,7 +120,7 @@ export class PointWriter {
   write(lines: string[], opts: { bounded?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new WriterClosedError());
     return new Promise((resolve, reject) => {
-      const p: Pending = { lines: [], bytes: 0, waitsFor: new Set(), dependants: [], written: false, inFlight: false, settled: false, failed: null, resolve, reject };
+      const p: Pending = { lines: [], bytes: 0, waitsFor: new Set(), after: new Set(), written: false, inFlight: false, settled: false, failed: null, resolve, reject };
       const own: [string, number][] = [];
       const replacements: { h: { p: Pending; i: number }; line: string }[] = [];
       const mine = new Map<string, number>();
@@ -124,6 +139,7 @@ export class PointWriter {
           this.stats.duplicatesSkipped++;
           continue;
         }
+        if (h) p.after.add(h.p);
         mine.set(key, p.lines.length);
         own.push([key, p.lines.length]);
         p.lines.push(line);
@@ -143,11 +159,11 @@ export class PointWriter {
         h.p.lines[h.i] = line;
       }
       this.stats.pendingBytes = this.queuedBytes;
-      for (const h of p.waitsFor) h.dependants.push(p);
       for (const [k, i] of own) this.byIdentity.set(k, { p, i });
+      this.order.push(p);
       if (p.lines.length === 0) {
         p.written = true;
-        this.settle(p);
+        this.settleInOrder();
         return;
       }
       this.queue.push(p);
@@ -160,18 +176,31 @@ export class PointWriter {
     });
   }
 
-  /** Resolves a write once its own lines and every write it waits for are stored; fails with the first failure. */
-  private settle(p: Pending): void {
-    if (p.settled) return;
-    const failed = p.failed ?? [...p.waitsFor].find((h) => h.failed)?.failed ?? null;
-    if (failed) {
+  /**
+   * Settles written writes from the oldest on, stopping at the first still unwritten. A loop, not a
+   * chain of callbacks: a long outage can leave many thousands of writes waiting on one another.
+   * Every write a write waits for was accepted before it, so it has settled by the time it is
+   * reached, and a failure there is known.
+   */
+  private settleInOrder(): void {
+    while (this.orderHead < this.order.length) {
+      const p = this.order[this.orderHead]!;
+      if (!p.written) break;
+      this.orderHead++;
+      let failed = p.failed;
+      if (!failed) for (const h of p.waitsFor) if (h.failed) { failed = h.failed; break; }
       p.settled = true;
-      p.reject(failed);
-    } else if (p.written && [...p.waitsFor].every((h) => h.settled)) {
-      p.settled = true;
-      p.resolve();
-    } else return;
-    for (const d of p.dependants.splice(0)) this.settle(d);
+      p.waitsFor.clear();
+      p.after.clear();
+      if (failed) {
+        p.failed = failed;
+        p.reject(failed);
+      } else p.resolve();
+    }
+    if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
+      this.order = this.order.slice(this.orderHead);
+      this.orderHead = 0;
+    }
   }
 
   private release(group: Pending[], points: number, err: Error | null): void {
@@ -187,31 +216,34 @@ export class PointWriter {
       p.written = true;
       p.failed = err;
     }
-    for (const p of group) this.settle(p);
+    this.settleInOrder();
   }
 
+  /**
+   * Starts writes while fewer than WRITES_IN_FLIGHT run: influxd takes two concurrent writes in
+   * about the time of one (it parses and indexes them on separate cores), and one at a time left
+   * it waiting on the ingestor and the ingestor waiting on it. A write holding a new value of a
+   * point still in flight waits for that write, so the later value always lands last.
+   */
   private kick(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
-      if (this.queue.length > 0) this.kick();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+    while (this.running.size < WRITES_IN_FLIGHT && this.queue.length > 0 && ready(this.queue[0]!)) {
       const group: Pending[] = [];
       let points = 0;
-      while (this.queue.length > 0 && (group.length === 0 || points + this.queue[0]!.lines.length <= this.opts.maxPoints)) {
+      while (this.queue.length > 0 && ready(this.queue[0]!) && (group.length === 0 || points + this.queue[0]!.lines.length <= this.opts.maxPoints)) {
         const p = this.queue.shift()!;
         p.inFlight = true;
         group.push(p);
         points += p.lines.length;
       }
-      await this.writeGroup(group, points);
+      const w: Promise<void> = this.writeGroup(group, points).finally(() => {
+        this.running.delete(w);
+        if (this.queue.length > 0) this.kick();
+      });
+      this.running.add(w);
     }
   }
 
@@ -245,6 +277,6 @@ export class PointWriter {
     if (this.timer) clearTimeout(this.timer);
     const left = this.queue.splice(0);
     this.release(left, left.reduce((n, p) => n + p.lines.length, 0), new WriterClosedError());
-    await this.running?.catch(() => undefined);
+    await Promise.allSettled([...this.running]);
   }
 }

@@ -17,7 +17,84 @@ function gatedSink() {
 const tick = () => new Promise((r) => setTimeout(r, 20));
 const log = pino({ level: 'silent' });
 
+/** A sink whose writes the test lets through one by one, in any order. */
+function orderedSink() {
+  const writes: string[][] = [];
+  const gates: (() => void)[] = [];
+  const sink: LineSink = {
+    write(lines) {
+      writes.push([...lines]);
+      return new Promise<void>((r) => gates.push(r));
+    },
+  };
+  return { sink, writes, release: (i: number) => gates[i]!() };
+}
+
 describe('PointWriter queue', () => {
+  it('keeps two writes in flight, a third waits for one of them', async () => {
+    const { sink, writes, open } = gatedSink();
+    const w = new PointWriter(sink, { maxPoints: 2, flushMs: 5, log });
+    const done = [w.write(['r,m=a v=1 1', 'r,m=b v=1 1']), w.write(['r,m=c v=1 1', 'r,m=d v=1 1']), w.write(['r,m=e v=1 1', 'r,m=f v=1 1'])];
+    await tick();
+    expect(writes).toHaveLength(2);
+    open();
+    await Promise.all(done.slice(0, 2));
+    await tick();
+    expect(writes).toHaveLength(3);
+    open();
+    await done[2];
+  });
+
+  it('with a slot free, a new value of a point in flight still waits for that write', async () => {
+    const { sink, writes, open } = gatedSink();
+    const w = new PointWriter(sink, { maxPoints: 100, flushMs: 5, log });
+    const first = w.write(['r,m=a v=1 1000']);
+    await tick();
+    const second = w.write(['r,m=a v=2 1000', 'r,m=b v=2 1000']);
+    await tick();
+    // One write in flight of two allowed, yet the second holds a point of the first: not sent.
+    expect(writes).toEqual([['r,m=a v=1 1000']]);
+    open();
+    await first;
+    await tick();
+    expect(writes).toEqual([['r,m=a v=1 1000'], ['r,m=a v=2 1000', 'r,m=b v=2 1000']]);
+    open();
+    await second;
+  });
+
+  it('settles writes in the order they were accepted, whichever InfluxDB answers first', async () => {
+    const { sink, writes, release } = orderedSink();
+    const w = new PointWriter(sink, { maxPoints: 1, flushMs: 5, log });
+    const settled: string[] = [];
+    const first = w.write(['r,m=a v=1 1']).then(() => settled.push('first'));
+    const second = w.write(['r,m=b v=1 1']).then(() => settled.push('second'));
+    await tick();
+    expect(writes).toHaveLength(2);
+    release(1);
+    await tick();
+    // The second write is stored, yet reported only after the first: callers ack and publish in order.
+    expect(settled).toEqual([]);
+    release(0);
+    await Promise.all([first, second]);
+    expect(settled).toEqual(['first', 'second']);
+  });
+
+  it('settles 200,000 resent copies of a point in flight, in order, once it is stored', async () => {
+    const { sink, writes, release } = orderedSink();
+    const w = new PointWriter(sink, { maxPoints: 1, flushMs: 5, log });
+    const slow = w.write(['r,m=a v=1 1']);
+    await tick();
+    // Resent copies of the point in flight, as from gateways resending through an outage.
+    let last = 0;
+    const copies: Promise<void>[] = [];
+    for (let i = 0; i < 200_000; i++) copies.push(w.write(['r,m=a v=1 1']).then(() => { last = i; }));
+    expect(writes).toHaveLength(1);
+    release(0);
+    await slow;
+    await Promise.all(copies);
+    expect(last).toBe(199_999);
+  });
+
   it('a later write of a queued point replaces it: written once, with the later value', async () => {
     const { sink, writes, open } = gatedSink();
     const w = new PointWriter(sink, { maxPoints: 100, flushMs: 5, log });

@@ -88,7 +88,7 @@ export async function build(config: GatewayConfig, deps: GatewayDeps): Promise<G
   return {
     journal, clock, poller, uplink,
     async start() {
-      const [host, port] = splitHostPort(config.http);
+      const [host, port] = splitHostPort(config.http.listen);
       let url: string;
       try {
         url = await health.listen({ host, port });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   EndUseSchema, EnergyKindSchema, FacilitySchema, Id, MeasurementKeySchema, ZoneSchema, ZmError, parseConfig,
 } from '../core/index.ts';
+import { passwordHashProblem } from '../core/password.ts';
 import { findModel } from './models/index.ts';
 import { SERIAL_PROTOCOLS, findProtocolModel, isSerialProtocol } from './protocols/registry.ts';
 
@@ -12,6 +13,40 @@ const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected HOST:PORT')
     error: (iss) => `port ${String(iss.input).slice(String(iss.input).lastIndexOf(':') + 1)} out of range (0–65535)`,
   });
 const ms = (def: number) => z.number().int().min(0).default(def);
+
+/** 127.0.0.0/8, ::1 and localhost: the addresses no other machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * The gateway's own HTTP listener: health, status, metrics and the commissioning console. Written
+ * as `HOST:PORT` (as before the console had a password) or as an object with the password. Any
+ * address but loopback needs a password: the console scans buses and reads meters.
+ */
+const HttpSchema = z.union([
+  HostPort,
+  z.object({
+    listen: HostPort.default('127.0.0.1:8081'),
+    /** Plain text, for a config file only root can read; passwordHash keeps it out of the file. */
+    password: z.string().min(8, 'at least 8 characters').max(256).optional(),
+    /** `zonemeter gateway hash-password PASSWORD` (the same scrypt format as the ingestor's gateway passwords). */
+    passwordHash: z.string().refine((v) => passwordHashProblem(v) === null, { error: (iss) => passwordHashProblem(String(iss.input)) ?? 'invalid' }).optional(),
+  }).strict(),
+]).transform((v) => (typeof v === 'string' ? { listen: v } : v)).superRefine((v, ctx) => {
+  if (v.password !== undefined && v.passwordHash !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['password'], message: 'give password or passwordHash, not both' });
+  }
+  const host = v.listen.slice(0, v.listen.lastIndexOf(':'));
+  if (!isLoopbackHost(host) && v.password === undefined && v.passwordHash === undefined) {
+    ctx.addIssue({
+      code: 'custom', path: ['password'],
+      message: `listening on ${v.listen} (not loopback) needs http.password or http.passwordHash: anyone who reaches it could scan buses and read meters. Set one, or listen on 127.0.0.1 and use an SSH tunnel (docs/deploy.md)`,
+    });
+  }
+});
+export type HttpConfig = z.infer<typeof HttpSchema>;
 
 export const ByteOrderSchema = z.enum(['ABCD', 'CDAB', 'BADC', 'DCBA']);
 export const RegisterTypeSchema = z.enum(['int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64']);
@@ -177,8 +212,8 @@ export const GatewayConfigSchema = z.preprocess(applyLineDefaults, z.object({
     /** Tests and diagnosis only, set by ZM_CLOCK_OFFSET_MS: the wall clock is read this far off. */
     offsetMs: z.number().int().default(0),
   }).prefault({}),
-  /** Loopback health/status/metrics listener; overridden by ZM_GATEWAY_HTTP. */
-  http: HostPort.default('127.0.0.1:8081'),
+  /** Health, status, metrics and the console; ZM_GATEWAY_HTTP overrides its address (`listen`). */
+  http: HttpSchema.default({ listen: '127.0.0.1:8081' }),
   buses: z.array(BusSchema).min(1, 'define at least one bus'),
   meters: z.array(MeterSchema).min(1, 'define at least one meter'),
 }).superRefine((cfg, ctx) => {
@@ -269,7 +304,11 @@ export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 /** Reads a YAML or JSON gateway config; every problem is reported with its path. */
 export function loadGatewayConfig(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const raw = readConfigFile(file);
-  if (env.ZM_GATEWAY_HTTP && raw && typeof raw === 'object') (raw as Record<string, unknown>).http = env.ZM_GATEWAY_HTTP;
+  if (env.ZM_GATEWAY_HTTP && raw && typeof raw === 'object') {
+    // Only the address: a password in the file still holds for the address the environment gives.
+    const r = raw as Record<string, unknown>;
+    r.http = r.http && typeof r.http === 'object' ? { ...r.http, listen: env.ZM_GATEWAY_HTTP } : env.ZM_GATEWAY_HTTP;
+  }
   if (env.ZM_CLOCK_OFFSET_MS && raw && typeof raw === 'object') {
     const r = raw as Record<string, unknown>;
     r.clock = { ...(typeof r.clock === 'object' ? r.clock : {}), offsetMs: Number(env.ZM_CLOCK_OFFSET_MS) };

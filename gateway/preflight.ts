@@ -42,7 +42,7 @@ export async function preflight(cfg: GatewayConfig): Promise<PreflightProblem[]>
     const [path, ...rest] = err.message.split(': ');
     out.push({ level: 'error', path: path!, message: rest.join(': ') });
   }
-  const [host, port] = splitHostPort(cfg.http);
+  const [host, port] = splitHostPort(cfg.http.listen);
   const why = await probeListen(host, port);
   // A warning: the gateway this config belongs to may be the one holding the port right now.
   if (why) out.push({ level: why.includes('in use') ? 'warning' : 'error', path: 'http', message: why });

@@ -88,9 +88,9 @@ describe('gateway health listener', () => {
 
   it('listens on ZM_GATEWAY_HTTP, 127.0.0.1:8081 unless told', () => {
     const base = { site: 's', gateway: 'g', building: 'b', buses: [{ id: 'b1', type: 'tcp', host: 'h' }], meters: [{ id: 'm', bus: 'b1', unitId: 1, model: 'SDM630', zone: 'other', endUse: 'total' }] };
-    expect(GatewayConfigSchema.parse(base).http).toBe('127.0.0.1:8081');
+    expect(GatewayConfigSchema.parse(base).http).toEqual({ listen: '127.0.0.1:8081' });
     const file = `${tmp.dir}/gw.json`;
     writeFileSync(file, JSON.stringify(base));
-    expect(loadGatewayConfig(file, { ZM_GATEWAY_HTTP: '127.0.0.1:9999' }).http).toBe('127.0.0.1:9999');
+    expect(loadGatewayConfig(file, { ZM_GATEWAY_HTTP: '127.0.0.1:9999' }).http).toEqual({ listen: '127.0.0.1:9999' });
   });
 });

@@ -20,7 +20,19 @@ export interface Poller {
   start(): Promise<void>;
   stop(): Promise<void>;
   meters(): MeterState[];
+  /** Line utilisation of every polled bus (share of time busy, 0–1); MQTT buses are not lines. */
+  buses(): { id: string; utilisation: number }[];
+  /**
+   * The link of a polled bus, lent by its scheduler for a bounded pause (commissioning from the
+   * console): the same connection the schedule uses, since an RS-485 port or a one-connection
+   * bridge cannot be opened twice. Undefined for a bus nothing polls.
+   */
+  line(busId: string): PolledLine | undefined;
 }
+
+export type PolledLine =
+  | { kind: 'modbus'; link: ModbusLink; lend: BusScheduler['lend'] }
+  | { kind: 'frame'; link: FrameLink; lend: BusScheduler['lend'] };
 
 export interface PollerDeps {
   log: Logger;
@@ -53,6 +65,7 @@ export function createPoller(config: GatewayConfig, deps: PollerDeps): Poller {
   for (const m of config.meters) byBus.set(m.bus, [...(byBus.get(m.bus) ?? []), m]);
 
   const schedulers: BusScheduler[] = [];
+  const lines = new Map<string, { line: PolledLine; utilisation(): number }>();
   const mqttBuses: { bus: MqttBus; meters: MeterConfig[] }[] = [];
   const mqttStates = new Map<string, { status: MeterState; counters: CounterMemory; intervalMs: number; lastRx: number | null }>();
   let mqttSources: MqttMeterSource[] = [];
@@ -89,7 +102,8 @@ export function createPoller(config: GatewayConfig, deps: PollerDeps): Poller {
         clock: now,
         onUnsupported: (what, reason) => busLog.warn({ meter: m.id, reason }, `${what} not served by this meter; no longer asked`),
       }), { log: busLog, onReading: deps.onReading, now, ...(deps.scheduler ? { options: deps.scheduler } : {}) });
-      schedulers.push({ start: sched.start, states: sched.states, stop: async () => { await sched.stop(); await link.close(); } });
+      schedulers.push({ ...sched, stop: async () => { await sched.stop(); await link.close(); } });
+      lines.set(bus.id, { line: { kind: 'frame', link, lend: sched.lend }, utilisation: sched.utilisation });
       continue;
     }
     // Modbus over serial line V1.02, 2.5.1.1: never less than 3.5 character times between frames.
@@ -99,7 +113,8 @@ export function createPoller(config: GatewayConfig, deps: PollerDeps): Poller {
     const sched = createBusScheduler(modbusBus, meters, modbusReader(link, now), {
       log: log.child({ bus: bus.id }), onReading: deps.onReading, now, ...(deps.scheduler ? { options: deps.scheduler } : {}),
     });
-    schedulers.push({ start: sched.start, states: sched.states, stop: async () => { await sched.stop(); await link.close(); } });
+    schedulers.push({ ...sched, stop: async () => { await sched.stop(); await link.close(); } });
+    lines.set(bus.id, { line: { kind: 'modbus', link, lend: sched.lend }, utilisation: sched.utilisation });
   }
 
   return {
@@ -141,5 +156,7 @@ export function createPoller(config: GatewayConfig, deps: PollerDeps): Poller {
       });
       return [...schedulers.flatMap((s) => s.states()), ...mqtt];
     },
+    buses: () => [...lines].map(([id, l]) => ({ id, utilisation: l.utilisation() })),
+    line: (busId) => lines.get(busId)?.line,
   };
 }

@@ -20,6 +20,25 @@ export interface BusScheduler {
   start(): void;
   stop(): Promise<void>;
   states(): MeterState[];
+  /**
+   * Runs `fn` alone on the line, between two transactions of the schedule, and resolves with its
+   * result. `fn` must keep within `budgetMs` (it is the caller's bound on the pause it causes);
+   * it is served when no meter is due, or once it has waited `budgetMs`, so a line with no idle
+   * time still alternates: a pause of at most the budget, then at least as long of polling.
+   */
+  lend<T>(budgetMs: number, fn: () => Promise<T>): Promise<T>;
+  /** Share of time the line carried transactions (polls and loans) over the last window, 0–1. */
+  utilisation(): number;
+}
+
+/** Length of the window utilisation is measured over. */
+const UTILISATION_WINDOW_MS = 10_000;
+
+interface Loan {
+  budgetMs: number;
+  since: number;
+  run(): Promise<void>;
+  fail(err: Error): void;
 }
 
 interface Run {
@@ -80,6 +99,20 @@ export function createBusScheduler(
   let stopped = true;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
+  const loans: Loan[] = [];
+  // Busy time of the window being counted and the share of the last full one.
+  let windowStart = mono();
+  let busyInWindow = 0;
+  let lastShare: number | null = null;
+  const busy = (ms: number) => {
+    const now = mono();
+    if (now - windowStart >= UTILISATION_WINDOW_MS) {
+      lastShare = Math.min(1, busyInWindow / (now - windowStart));
+      windowStart = now;
+      busyInWindow = 0;
+    }
+    busyInWindow += ms;
+  };
 
   const sleep = (ms: number) => new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
@@ -99,18 +132,23 @@ export function createBusScheduler(
 
   async function attempt(r: Run): Promise<void> {
     let result: MeterRead;
+    const t0 = mono();
     try {
       result = await r.read(r.timeoutMs);
     } catch (err) {
+      busy(mono() - t0);
       onFailure(r, err);
       return;
+    } finally {
+      r.status.lastDurationMs = Math.round(mono() - t0);
     }
+    busy(mono() - t0);
     const wasDown = r.fs.state === 'backoff' || (r.fs.state === 'retrying' && !r.status.online);
     r.fs = afterSuccess();
     const now = mono();
     r.slot = nextSlot(r, now);
     r.due = r.slot;
-    Object.assign(r.status, { online: true, lastReadTs: result.ts, consecutiveErrors: 0, state: 'ok', reads: r.status.reads + 1 });
+    Object.assign(r.status, { online: true, lastReadTs: result.ts, consecutiveErrors: 0, state: 'ok', reads: r.status.reads + 1, lastErrorClass: null });
     if (wasDown) r.log.info('meter answers again');
     noteAlarms(r, result.alarms ?? []);
     let reading: Reading;
@@ -147,7 +185,7 @@ export function createBusScheduler(
     if (d.next.state === 'backoff') r.slot = r.due;
     const lastError = describeFailure(err);
     Object.assign(r.status, {
-      consecutiveErrors: d.next.consecutiveErrors, lastError, state: d.next.state, errors: r.status.errors + 1,
+      consecutiveErrors: d.next.consecutiveErrors, lastError, lastErrorClass: cls, state: d.next.state, errors: r.status.errors + 1,
       online: d.cycleFailed ? false : r.status.online,
     });
     if (d.next.state === 'backoff' && prev !== 'backoff') {
@@ -170,6 +208,14 @@ export function createBusScheduler(
       let next = runs[0]!;
       for (const r of runs) if (r.due < next.due) next = r;
       const wait = next.due - mono();
+      const loan = loans[0];
+      if (loan && (wait > 0 || mono() - loan.since >= loan.budgetMs)) {
+        loans.shift();
+        const t0 = mono();
+        await loan.run();
+        busy(mono() - t0);
+        continue;
+      }
       if (wait > 0) {
         await sleep(wait);
         continue;
@@ -189,7 +235,28 @@ export function createBusScheduler(
       wake?.();
       await loop;
       loop = null;
+      for (const l of loans.splice(0)) l.fail(new Error(`bus ${bus.id}: the gateway is stopping`));
     },
     states: () => runs.map((r) => ({ ...r.status, ...(r.status.alarms ? { alarms: [...r.status.alarms] } : {}) })),
+    lend<T>(budgetMs: number, fn: () => Promise<T>): Promise<T> {
+      // Not polling (not started yet, or no meters): the line is free, nothing to wait for.
+      if (stopped || runs.length === 0) {
+        const t0 = mono();
+        return fn().finally(() => busy(mono() - t0));
+      }
+      return new Promise<T>((resolve, reject) => {
+        loans.push({
+          budgetMs, since: mono(), fail: reject,
+          run: () => fn().then(resolve, reject),
+        });
+        wake?.();
+      });
+    },
+    utilisation() {
+      busy(0);
+      if (lastShare !== null) return lastShare;
+      const span = mono() - windowStart;
+      return span > 0 ? Math.min(1, busyInWindow / span) : 0;
+    },
   };
 }

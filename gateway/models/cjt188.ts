@@ -11,7 +11,7 @@ export const CJT188_WATER: Cjt188Model = {
   vendor: 'generic',
   kind: 'water',
   datasheet: 'CJ/T 188-2004 户用计量仪表数据传输技术条件, 6.3 read data, DI 901FH for water meters (T = 10H–19H)',
-  provenance: { status: 'captured', source: 'third-party frames in test/unit/gateway/protocols/captured-frames.ts (CJ/T 188)' },
+  provenance: { status: 'captured', source: 'a site gateway\'s water meter (github.com/Wanghuaichen/midCtrl devices/shui_biao.go) and aixiwang/python_cjt188 self-test frames; test/unit/gateway/protocols/captured-frames.ts (CJ/T 188)' },
   meterType: 0x10,
   diOrder: '901F',
   fields: { current_volume: 'volume_m3' },

@@ -90,7 +90,7 @@ export function decodeCjt188(bytes: Uint8Array, modelName?: string): DecodedFram
       const measurement = model?.fields[field as keyof typeof model.fields];
       out.values.push({ name: field, value: v.value, unit: v.unit, ...(measurement ? { measurement } : {}) });
     }
-    out.values.push({ name: 'meter time', value: m.time, unit: '' });
+    out.values.push({ name: 'meter time', value: m.time ?? 'not kept (FFH)', unit: '' });
     out.values.push({ name: 'status', value: `${hex2(m.status[0])} ${hex2(m.status[1])}`, unit: '' });
     out.alarms = m.alarms;
   }

@@ -35,8 +35,11 @@ export interface Cjt188Value {
 export interface Cjt188Metering {
   ser: number;
   fields: Partial<Record<Cjt188Field, Cjt188Value>>;
-  /** The meter's clock, YYYY-MM-DD hh:mm:ss as sent (not checked: many meters never set it). */
-  time: string;
+  /**
+   * The meter's clock, YYYY-MM-DD hh:mm:ss as sent (not checked: many meters never set it); null
+   * when all seven bytes are FFH (a meter without a clock).
+   */
+  time: string | null;
   /** ST bytes (ST0, ST1). */
   status: [number, number];
   /** Alarms read from ST0: D0–D1 valve (00 open, 01 closed, 11 fault), D2 battery low. */
@@ -79,6 +82,13 @@ export function layoutFor(kind: 'water' | 'heat' | 'gas'): 'water' | 'heat' {
   return kind === 'heat' ? 'heat' : 'water';
 }
 
+/**
+ * Meters fill a field they do not keep with FFH in every byte (a captured water-meter answer sends
+ * its settlement-day volume and its clock that way): that field is absent, not a bad BCD digit.
+ * Any other non-BCD byte still refuses the frame.
+ */
+const notKept = (bytes: Uint8Array) => bytes.length > 0 && bytes.every((b) => b === 0xff);
+
 /** Decodes the DATA of a 901FH answer (starting with its DI). */
 export function decodeMetering(data: Uint8Array, layout: 'water' | 'heat', unitFirst = false): Cjt188Metering {
   const need = METERING_LENGTH[layout];
@@ -87,6 +97,10 @@ export function decodeMetering(data: Uint8Array, layout: 'water' | 'heat', unitF
   const fields: Cjt188Metering['fields'] = {};
   for (const s of layout === 'heat' ? HEAT : WATER) {
     let code = s.unit && unitFirst ? data[p++]! : 0;
+    if (notKept(data.subarray(p, p + s.bytes))) {
+      p += s.bytes + (s.unit && !unitFirst ? 1 : 0);
+      continue;
+    }
     const raw = bcdLE(data.subarray(p, p + s.bytes), s.field);
     const value = Number((raw / 10 ** s.decimals).toFixed(s.decimals));
     p += s.bytes;
@@ -106,8 +120,8 @@ export function decodeMetering(data: Uint8Array, layout: 'water' | 'heat', unitF
   const t = data.subarray(p, p + 7);
   p += 7;
   // Real time is sent ss mm hh DD MM YYlo YYhi, BCD.
-  const d = [...t].map((b, i) => String(bcdByte(b, `real time byte ${i}`)).padStart(2, '0'));
-  const time = `${d[6]}${d[5]}-${d[4]}-${d[3]} ${d[2]}:${d[1]}:${d[0]}`;
+  const d = notKept(t) ? null : [...t].map((b, i) => String(bcdByte(b, `real time byte ${i}`)).padStart(2, '0'));
+  const time = d ? `${d[6]}${d[5]}-${d[4]}-${d[3]} ${d[2]}:${d[1]}:${d[0]}` : null;
   const st0 = data[p]!;
   const st1 = data[p + 1]!;
   return { ser: data[2]!, fields, time, status: [st0, st1], alarms: statusAlarms(st0) };

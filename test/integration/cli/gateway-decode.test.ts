@@ -18,6 +18,36 @@ describe('zonemeter gateway decode', () => {
     }
   }, 60_000);
 
+  it('decodes the captured DL/T 645 error replies to their error word and the read-address replies to the address', async () => {
+    for (const c of DLT645_FRAMES.filter((x) => x.stated.control === 0xd1)) {
+      const out = await json('--protocol', 'dlt645', '--hex', c.hex);
+      expect(out.fields.address, c.source).toBe(c.stated.address);
+      expect(out.fields.control, c.source).toMatch(/^D1H error reply to read data/);
+      expect(out.values, c.source).toEqual([]);
+      expect(out.error, c.source).toMatch(/^error word [0-9A-F]{2}H: /);
+      // "ERR2 无请求数据": error word 02H, DL/T 645-2007 Table 4 bit 1, "no requested data".
+      if (c.stated.errorWord === 0x02) expect(out.error, c.source).toBe('error word 02H: no such data (permanent)');
+    }
+    for (const c of DLT645_FRAMES.filter((x) => x.stated.control === 0x93)) {
+      const out = await json('--protocol', 'dlt645', '--hex', c.hex);
+      expect(out.fields.address, c.source).toBe(c.stated.address);
+      expect(out.values, c.source).toEqual([{ name: 'address', value: c.stated.address, unit: '' }]);
+    }
+  }, 60_000);
+
+  it('decodes the captured CJ/T 188 read-address replies to the address, and a real meter\'s answer with unkept (FFH) fields', async () => {
+    for (const c of CJT188_FRAMES.filter((x) => x.stated.control === 0x83)) {
+      const out = await json('--protocol', 'cjt188', '--hex', c.hex);
+      expect(out.fields.address, c.source).toBe(c.stated.address);
+      expect(out.values, c.source).toEqual([{ name: 'address', value: c.stated.address, unit: '' }]);
+    }
+    const real = CJT188_FRAMES.find((c) => c.stated.notKept)!;
+    const out = await json('--protocol', 'cjt188', '--model', 'CJT188-Water', '--hex', real.hex);
+    expect(out.values.find((v: { name: string }) => v.name === 'current_volume')).toMatchObject({ value: 5959, unit: 'm³', measurement: 'volume_m3' });
+    expect(out.values.find((v: { name: string }) => v.name === 'settlement_volume')).toBeUndefined();
+    expect(out.values.find((v: { name: string }) => v.name === 'meter time')).toMatchObject({ value: 'not kept (FFH)' });
+  }, 60_000);
+
   it('decodes the captured CJ/T 188 heat answer with its vendor model, and refuses the SC answer as printed', async () => {
     const jy = CJT188_FRAMES.find((c) => c.model === 'JY-Heat' && c.stated.control === 0x81)!;
     const out = await json('--protocol', 'cjt188', '--model', 'JY-Heat', '--hex', jy.hex);

@@ -95,6 +95,10 @@ describe('CJ/T 188 frame rules', () => {
     expect(code(() => C.parseFrame(req.subarray(0, 12)))).toBe('ERR_FRAME_INCOMPLETE');
     const water = Buffer.concat([parseHex('90 1F 00'), parseHex('0A 00 00 00 2C'), parseHex('00 00 00 00 2C'), Buffer.alloc(7), Buffer.alloc(2)]);
     expect(code(() => decodeMetering(water, 'water'))).toBe('ERR_FRAME_BCD');
+    // FFH in every byte of a field means the meter does not keep it; FFH in some bytes is still not BCD.
+    const partlyFF = Buffer.from(water);
+    partlyFF.set([0x00, 0xff, 0xff, 0xff], 3);
+    expect(code(() => decodeMetering(partlyFF, 'water'))).toBe('ERR_FRAME_BCD');
     const wrongUnit = Buffer.from(water);
     wrongUnit[3] = 0;
     wrongUnit[7] = 0x17; // kW is not a volume unit

@@ -1,4 +1,4 @@
-import { Point } from '@influxdata/influxdb-client';
+import { escape } from '@influxdata/influxdb-client';
 import type { Reading } from '../../core/index.ts';
 import type { KnownMeter } from '../ingest/directory.ts';
 
@@ -6,19 +6,43 @@ export const READING_MEASUREMENT = 'reading';
 export const USAGE_MEASUREMENT = 'usage';
 
 /**
+ * Measurement and tags of a meter's reading series, built once per meter: every reading of a
+ * batch repeats them, and building them through the client's Point (sorting keys, escaping each
+ * value) took a tenth of the ingestor's time under load. A manifest makes new meter objects, so
+ * the cache follows the meter's tags as they change.
+ */
+const seriesKeys = new WeakMap<KnownMeter, string>();
+
+function seriesKey(meter: KnownMeter): string {
+  let key = seriesKeys.get(meter);
+  if (key === undefined) {
+    // Tags in key order, as InfluxDB sorts them itself; an empty tag value is left out.
+    const tags: [string, string][] = [
+      ['building', meter.building], ['end_use', meter.end_use], ['gateway', meter.gateway], ['kind', meter.kind],
+      ['meter', meter.id], ['site', meter.site], ['zone', meter.zone],
+    ];
+    key = READING_MEASUREMENT;
+    for (const [k, v] of tags) if (v) key += `,${k}=${escape.tag(v)}`;
+    seriesKeys.set(meter, key);
+  }
+  return key;
+}
+
+/**
  * One point per reading: all its values as fields of measurement `reading`, tagged with where the
  * meter sits. A resent reading has the same series and timestamp, so it overwrites itself.
+ * Values arrive validated: finite numbers under keys of the closed measurement table, which are
+ * plain snake_case and need no escaping. Fields go in key order, numbers as JavaScript prints
+ * them (InfluxDB parses exponents too), as the client's Point does.
  */
 export function readingLine(reading: Reading, meter: KnownMeter): string {
-  const p = new Point(READING_MEASUREMENT)
-    .tag('site', meter.site)
-    .tag('building', meter.building)
-    .tag('gateway', meter.gateway)
-    .tag('meter', meter.id)
-    .tag('kind', meter.kind)
-    .tag('zone', meter.zone)
-    .tag('end_use', meter.end_use)
-    .timestamp(reading.ts);
-  for (const [k, v] of Object.entries(reading.values)) p.floatField(k, v);
-  return p.toLineProtocol()!;
+  const keys = Object.keys(reading.values).sort();
+  let fields = '';
+  for (const k of keys) {
+    const v = reading.values[k as keyof Reading['values']]!;
+    if (!Number.isFinite(v)) throw new Error(`invalid float value for field '${k}': ${v}`);
+    fields += `${fields ? ',' : ''}${k}=${v}`;
+  }
+  if (!fields) throw new Error('a reading without values has no line');
+  return `${seriesKey(meter)} ${fields} ${Math.floor(reading.ts)}`;
 }

@@ -220,6 +220,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
       await bus.close();
       await usage.close();
       await writer.close();
+      influx.close();
     },
   };
 }

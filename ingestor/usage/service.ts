@@ -335,7 +335,20 @@ export class UsageService {
     const state = this.store.meters.get(key);
     points.sort((a, b) => a.ts - b.ts);
     if (!state) {
-      // No state (a new meter, or state lost): the stored readings hold the step before these.
+      if (p.redoFrom === undefined && !this.hasLongGap(points)) {
+        // A meter new to derivation: if nothing is stored before these readings, they are all it
+        // has, so they are derived from memory rather than read back from InfluxDB. At start-up
+        // every meter takes this path at once, and reading each back doubled InfluxDB's load.
+        const field = USAGE_COUNTER[meter.kind]!;
+        const before = await lastReadingBefore(this.influx, meter.site, meter.id, field, points[0]!.ts);
+        if (!before) {
+          p.readings -= points.length;
+          this.store.meters.set(key, await this.continueFrom(meter, { counter: undefined, fold: EMPTY_FOLD }, points, this.replacementsOf(meter)));
+          return;
+        }
+      }
+      // State lost with readings stored before these, readings past the queue's bound, or a long
+      // gap a backfill may still be filling: the stored readings hold the steps, read them back.
       p.redoFrom = Math.min(p.redoFrom ?? Infinity, points[0]!.ts);
       p.notBefore = Math.min(p.notBefore, this.now());
       return;
@@ -360,8 +373,16 @@ export class UsageService {
     this.store.meters.set(key, await this.continueFrom(meter, state, fresh, replacements));
   }
 
+  /** Whether readings in time order leave a step longer than the gap bound (see rederive's deferral). */
+  private hasLongGap(points: readonly CounterPoint[]): boolean {
+    for (let i = 1; i < points.length; i++) if (points[i]!.ts - points[i - 1]!.ts > this.gapMs) return true;
+    return false;
+  }
+
   /** Derives `points` (newer than the state, in time order) from memory; resolves with the state they leave once written. */
-  private async continueFrom(meter: KnownMeter, state: MeterUsageState, points: readonly CounterPoint[], replacements: Replacement[]): Promise<MeterUsageState> {
+  private async continueFrom(
+    meter: KnownMeter, state: { counter: MeterUsageState['counter'] | undefined; fold: FoldState }, points: readonly CounterPoint[], replacements: Replacement[],
+  ): Promise<MeterUsageState> {
     const field = USAGE_COUNTER[meter.kind]!;
     const stepper = new CounterStepper(this.optionsFor(meter, field, replacements), state.counter, this.onEvent(meter));
     const out = this.output(meter);
@@ -374,7 +395,8 @@ export class UsageService {
     }
     const fold = folder.finish();
     await out.done();
-    return { counter: stepper.state ?? state.counter, fold, replacements: replacements.map((r) => r.at) };
+    // points is never empty, so the stepper has a state once they are pushed.
+    return { counter: (stepper.state ?? state.counter)!, fold, replacements: replacements.map((r) => r.at) };
   }
 
   /** Late readings that continue the backfill lane, from memory; the step into the data after it stays deferred. */

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'var/**', 'dist/**', 'dashboard/dist/**', 'test-artifacts/**', 'bench-results.json'] },
+  { ignores: ['node_modules/**', 'var/**', 'dist/**', 'dashboard/dist/**', 'gateway/console/dist/**', 'test-artifacts/**', 'bench-results.json'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -29,3 +29,11 @@ export function dashboardMissing(dir = DASHBOARD_DIR): string | null {
   if (existsSync(path.join(dir, 'index.html'))) return null;
   return `dashboard not built (no ${path.join(dir, 'index.html')}): run \`npm run build:dashboard\` in the source tree and restart; a bundle carries it in dashboard/dist next to zonemeter.mjs`;
 }
+
+/** The prebuilt gateway console: scripts/build-console.ts writes it, the gateway only serves it. */
+export const GATEWAY_CONSOLE_DIR = assetPath('gateway/console/dist');
+
+/** The console's folder when it was built, else undefined (the gateway then says how to build it). */
+export function gatewayConsoleDir(dir = GATEWAY_CONSOLE_DIR): string | undefined {
+  return existsSync(path.join(dir, 'index.html')) ? dir : undefined;
+}

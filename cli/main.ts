@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   'gateway check': () => import('./commands/gateway-check.ts'),
   'gateway decode': () => import('./commands/gateway-decode.ts'),
   'gateway install-service': () => import('./commands/gateway-install-service.ts'),
+  'gateway hash-password': () => import('./commands/gateway-hash-password.ts'),
   'ingestor run': () => import('./commands/ingestor-run.ts'),
   'ingestor hash-password': () => import('./commands/ingestor-hash-password.ts'),
   'sim meter': () => import('./commands/sim-meter.ts'),

@@ -10,6 +10,7 @@ export const ERRORS = {
   ERR_CONFLICT: { status: 409, message: 'the request conflicts with the current state' },
   ERR_STORE_UNAVAILABLE: { status: 503, message: 'the time-series store is unavailable' },
   ERR_BUSY: { status: 503, message: 'too many requests of this kind are open; retry later' },
+  ERR_RATE_LIMITED: { status: 429, message: 'too many failed attempts; retry later' },
   ERR_INTERNAL: { status: 500, message: 'internal error' },
 } as const;
 export type ErrorCode = keyof typeof ERRORS;

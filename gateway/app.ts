@@ -4,6 +4,8 @@ import { openClock, type ClockKit, type ClockSources } from './clock/index.ts';
 import type { NotBefore } from './clock/build-time.ts';
 import type { GatewayConfig } from './config.ts';
 import { buildHealthServer } from './health/server.ts';
+import { createConsoleAuth } from './console/auth.ts';
+import { consoleRoutes } from './console/routes.ts';
 import { probeListen, splitHostPort } from './preflight.ts';
 import { ZmError } from '../core/index.ts';
 import { openJournal } from './journal/index.ts';
@@ -23,6 +25,10 @@ export interface GatewayDeps {
   scheduler?: SchedulerOptions;
   /** Called with every reading after it is in the journal (tests, live views). */
   onReading?: (reading: Reading) => void;
+  /** The config file, for the console's check to read again (the engineer may have edited it). */
+  configFile?: string;
+  /** The prebuilt console page (scripts/build-console.ts); without it `/` says how to build one. */
+  consoleDir?: string;
 }
 
 export interface Gateway {
@@ -52,11 +58,14 @@ export async function build(config: GatewayConfig, deps: GatewayDeps): Promise<G
   const now = () => clock.clock.now();
   const startedAt = now();
   const meterClock = new Set(config.meters.filter((m) => m.mqtt?.timePath).map((m) => m.id));
+  // The last values of each meter, for the console: one small object per meter, replaced on each read.
+  const lastValues = new Map<string, Reading['values']>();
   const poller = createPoller(config, {
     log,
     now: () => clock.clock.readTime(),
     ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
     onReading(reading, stampedBy) {
+      lastValues.set(reading.meter, reading.values);
       clock.accept(reading, stampedBy);
     },
   });
@@ -80,10 +89,14 @@ export async function build(config: GatewayConfig, deps: GatewayDeps): Promise<G
     journal, log: log.child({ module: 'uplink' }), manifest: () => buildManifest(config, Math.max(0, Math.round(now()))), status, now,
     mono: () => clock.clock.mono(), clock: clock.clock, stream: clock.stream,
   });
+  const auth = createConsoleAuth(config.http);
   const health = buildHealthServer({
-    site: config.site, gateway: config.gateway, startedAt, now,
+    site: config.site, gateway: config.gateway, startedAt, now, config,
     meters, journal: () => journal.stats(), uplink: () => uplink.stats, clock: () => clock.status(),
-  }, log.child({ module: 'health' }));
+    buses: () => poller.buses(), values: (id) => lastValues.get(id),
+  }, log.child({ module: 'health' }), {
+    auth, routes: consoleRoutes({ config, configFile: deps.configFile, consoleDir: deps.consoleDir, poller, auth, now }),
+  });
 
   return {
     journal, clock, poller, uplink,

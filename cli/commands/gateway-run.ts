@@ -3,6 +3,7 @@ import { loadGatewayConfig } from '../../gateway/config.ts';
 import { startWatchdog } from '../../gateway/health/watchdog.ts';
 import { checkGatewayConfig } from '../../gateway/poll/config-checks.ts';
 import { UsageError, parseFlags, type Command } from '../command.ts';
+import { gatewayConsoleDir } from '../assets.ts';
 import { onShutdown, rootLogger } from '../log.ts';
 import { printFindings, printRefused } from './gateway-findings.ts';
 
@@ -24,10 +25,11 @@ const command: Command = {
     const log = rootLogger('gateway').child({ site: config.site, gateway: config.gateway });
     let gw: Gateway | undefined;
     try {
-      gw = await build(config, { log });
+      const consoleDir = gatewayConsoleDir();
+      gw = await build(config, { log, configFile: values.config, ...(consoleDir ? { consoleDir } : {}) });
       const health = await gw.start();
       // Node version and CPU in the first line an installer reads: boards run Debian's own node.
-      log.info({ health, meters: config.meters.length, node: process.version, arch: process.arch }, 'gateway running');
+      log.info({ health, console: consoleDir ? `${health}/` : 'not built', meters: config.meters.length, node: process.version, arch: process.arch }, 'gateway running');
     } catch (err) {
       // Whatever started before the failure (journal timers, sockets) must not keep the process
       // alive: close it, then let the error (naming its config field) end the run with exit 1.

@@ -1,20 +1,26 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { ZmError } from '../../core/index.ts';
 import type { JournalStats } from '../journal/types.ts';
 import type { MeterState } from '../poll/index.ts';
 import type { UplinkStats } from '../uplink/uplink.ts';
+import type { ConsoleAuth } from '../console/auth.ts';
+import { json as jsonAnswer, type Answer, type ConsoleRoutes } from '../console/routes.ts';
+import { statusBody, type StatusSources } from './status.ts';
 
-export interface HealthSources {
-  site: string;
-  gateway: string;
-  startedAt: number;
+export interface HealthSources extends StatusSources {
   meters(): MeterState[];
   journal(): JournalStats;
   uplink(): UplinkStats;
-  now(): number;
   /** Whether the clock is trusted and why (gateway/clock), merged into the status's clock object. */
   clock?(): object;
+}
+
+/** The commissioning console on the same listener, and the password that guards everything but /healthz. */
+export interface HealthConsole {
+  auth: ConsoleAuth;
+  routes: ConsoleRoutes;
 }
 
 export interface HealthServer {
@@ -23,13 +29,13 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-// Three read-only GET routes on loopback: node:http serves them without a web framework, whose
-// router, schema compiler and plugins would stay in the gateway's memory for the life of the
-// process (about 9 MB RSS on a board that has 64 MB to give the whole gateway).
+// A few routes: node:http serves them without a web framework, whose router, schema compiler and
+// plugins would stay in the gateway's memory for the life of the process (about 9 MB RSS on a
+// board that has 64 MB to give the whole gateway).
 type Route = () => { type: string; body: string };
 
-/** The gateway's own loopback listener: /healthz, /api/v1/status and Prometheus /metrics. */
-export function buildHealthServer(src: HealthSources, log: Logger): HealthServer {
+/** The gateway's own listener: /healthz, /api/v1/status, Prometheus /metrics and the console. */
+export function buildHealthServer(src: HealthSources, log: Logger, console?: HealthConsole): HealthServer {
   const json = (v: unknown) => ({ type: 'application/json; charset=utf-8', body: JSON.stringify(v) });
   const routes: Record<string, Route> = {
     // 200 whenever the process serves: a journal alarm is for people to see, and a supervisor that
@@ -38,26 +44,7 @@ export function buildHealthServer(src: HealthSources, log: Logger): HealthServer
       const j = src.journal();
       return json({ status: j.alarms.length ? 'degraded' : 'ok', uplink: src.uplink().state, alarms: j.alarms });
     },
-    '/api/v1/status': () => {
-      const now = src.now();
-      const j = src.journal();
-      return json({
-        site: src.site, gateway: src.gateway,
-        clock: { now, iso: new Date(now).toISOString(), uptime_s: Math.round((now - src.startedAt) / 1000), ...src.clock?.() },
-        meters: src.meters().map((m) => ({
-          id: m.id, bus: m.bus, online: m.online, state: m.state, last_read: m.lastReadTs,
-          consecutive_errors: m.consecutiveErrors, last_error: m.lastError, reads: m.reads, errors: m.errors,
-          // Status bits the meter itself reports (CJ/T 188 ST: valve, battery).
-          ...(m.alarms?.length ? { alarms: m.alarms } : {}),
-        })),
-        journal: {
-          records: j.records, bytes: j.bytes, first_seq: j.firstSeq, last_seq: j.lastSeq, acked_seq: j.ackedSeq,
-          oldest_unacked_age_ms: j.oldestUnackedTs === null ? null : now - j.oldestUnackedTs,
-          dropped_records: j.droppedRecords, torn_records_skipped: j.tornRecordsSkipped, alarms: j.alarms,
-        },
-        uplink: src.uplink(),
-      });
-    },
+    '/api/v1/status': () => json(statusBody(src)),
     '/metrics': () => {
       const now = src.now();
       const j = src.journal();
@@ -92,17 +79,38 @@ export function buildHealthServer(src: HealthSources, log: Logger): HealthServer
     },
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const route = req.method === 'GET' || req.method === 'HEAD' ? routes[(req.url ?? '/').split('?')[0]!] : undefined;
-    let out: { status: number; type: string; body: string };
-    try {
-      out = route ? { status: 200, ...route() } : { status: 404, ...json({ statusCode: 404, error: 'Not Found', message: `Route ${req.method} ${req.url} not found` }) };
-    } catch (err) {
-      log.error({ err }, 'health route failed');
-      out = { status: 500, ...json({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }) };
+  const answer = async (req: IncomingMessage): Promise<Answer> => {
+    const pathname = (req.url ?? '/').split('?')[0]!;
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    // /healthz stays open for supervisors: it tells whether the process serves, nothing more.
+    if (get && pathname === '/healthz') return { status: 200, ...routes['/healthz']!() };
+    if (console) {
+      const page = get ? await console.routes.asset(pathname) : null;
+      if (page) return page;
+      const open = await console.routes.open(req, pathname);
+      if (open) return open;
+      const allowed = await console.auth.allowed(req);
+      if (allowed !== true) {
+        if (allowed !== false) return jsonAnswer(allowed.status, { code: allowed.status === 429 ? 'ERR_RATE_LIMITED' : 'ERR_UNAUTHORIZED', message: allowed.message });
+        return jsonAnswer(401, { code: 'ERR_UNAUTHORIZED', message: 'log in on the console page (/) first, or send the password as HTTP Basic credentials' });
+      }
     }
-    res.writeHead(out.status, { 'content-type': out.type, 'content-length': Buffer.byteLength(out.body) });
-    res.end(req.method === 'HEAD' ? undefined : out.body);
+    const route = get ? routes[pathname] : undefined;
+    if (route) return { status: 200, ...route() };
+    const action = console ? await console.routes.api(req, pathname) : null;
+    return action ?? { status: 404, ...json({ statusCode: 404, error: 'Not Found', message: `Route ${req.method} ${req.url} not found` }) };
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    void answer(req).catch((err: unknown): Answer => {
+      // Refusals and bad input say what is wrong; anything else is logged and hidden.
+      if (err instanceof ZmError && err.status < 500) return jsonAnswer(err.status, { code: err.code, message: err.message });
+      log.error({ err }, 'health route failed');
+      return { status: 500, ...json({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }) };
+    }).then((out) => {
+      res.writeHead(out.status, { ...out.headers, 'content-type': out.type, 'content-length': Buffer.byteLength(out.body) });
+      res.end(req.method === 'HEAD' ? undefined : out.body);
+    });
   };
 
   const server = createServer(handle);

@@ -13,17 +13,33 @@ export class LiveHub {
   droppedSlow = 0;
 
   publish(stored: StoredReading[]): void {
+    if (this.listeners.size === 0) {
+      // Nobody streams: only each meter's newest reading of the batch can become its latest.
+      const newest = new Map<StoredReading['meter'], StoredReading['reading']>();
+      for (const { reading, meter } of stored) {
+        const n = newest.get(meter);
+        if (!n || n.ts < reading.ts) newest.set(meter, reading);
+      }
+      for (const [meter, reading] of newest) this.take(meter, reading);
+      return;
+    }
     const fresh: LiveReading[] = [];
     for (const { reading, meter } of stored) {
-      const key = `${meter.site}/${meter.id}`;
-      const prev = this.last.get(key);
-      // Replayed backlog is older than what is live: it must not move "now" backwards.
-      if (prev && prev.ts >= reading.ts) continue;
-      const live: LiveReading = { ...reading, site: meter.site, building: meter.building, kind: meter.kind, zone: meter.zone, end_use: meter.end_use };
-      this.last.set(key, live);
-      fresh.push(live);
+      const live = this.take(meter, reading);
+      if (live) fresh.push(live);
     }
     if (fresh.length) for (const l of this.listeners) l(fresh);
+  }
+
+  /** Makes the reading its meter's latest unless a newer one is: returns it as streamed, or null. */
+  private take(meter: StoredReading['meter'], reading: StoredReading['reading']): LiveReading | null {
+    const key = `${meter.site}/${meter.id}`;
+    const prev = this.last.get(key);
+    // Replayed backlog is older than what is live: it must not move "now" backwards.
+    if (prev && prev.ts >= reading.ts) return null;
+    const live: LiveReading = { ...reading, site: meter.site, building: meter.building, kind: meter.kind, zone: meter.zone, end_use: meter.end_use };
+    this.last.set(key, live);
+    return live;
   }
 
   latest(site: string, meter: string): LiveReading | undefined {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  BatchSchema, MAX_BATCH_READINGS, MEASUREMENTS, ReadingSchema, TimeProbeSchema, formatIssues, isMeasurementKey, type Batch, type Reading,
+  BatchSchema, ID_PATTERN, MAX_BATCH_READINGS, MEASUREMENTS, ReadingSchema, TimeProbeSchema, formatIssues, isMeasurementKey, type Batch, type Reading,
   type TimeProbe,
 } from '../../core/index.ts';
 import type { QuarantineReason } from '../../core/api.ts';
@@ -54,13 +54,45 @@ export function parseBatch(payload: Buffer): ParsedBatch {
   // A stream batch is a run of consecutive journal records ending at its seq.
   const first = env.data.seq - env.data.readings.length + 1;
   env.data.readings.forEach((raw, i) => {
-    const r = ReadingSchema.safeParse(raw);
+    const plain = plainReading(raw);
+    const r = plain ? { success: true as const, data: plain } : ReadingSchema.safeParse(raw);
     if (r.success) {
       readings.push(r.data);
       seqs?.set(r.data, first + i);
     } else rejected.push(classify(raw, formatIssues(r.error.issues)));
   });
   return { ok: true, batch: { ...env.data, readings }, rejected, seqs };
+}
+
+const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
+
+/**
+ * The reading as it came, when it is one of the shape nearly every reading has: an id, an integer
+ * time, one or more known measurements with finite values, nothing else. It is then exactly what
+ * ReadingSchema would return, without the copy and the checks' allocations that cost a fifth of
+ * the ingestor's time per batch; anything else (quality flags, a doubtful field) goes to the
+ * schema, which also words the refusals. test/unit/ingestor/ingest/plain-reading.test.ts holds
+ * the two to the same answers.
+ */
+export function plainReading(raw: unknown): Reading | null {
+  if (!isPlainObject(raw)) return null;
+  let keys = 0;
+  for (const k in raw) {
+    if (k !== 'meter' && k !== 'ts' && k !== 'values') return null;
+    keys++;
+  }
+  const { meter, ts, values } = raw;
+  if (keys !== 3 || typeof meter !== 'string' || !ID_PATTERN.test(meter)) return null;
+  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0 || ts > 8.64e15) return null;
+  if (!isPlainObject(values)) return null;
+  let n = 0;
+  for (const k in values) {
+    const v = values[k];
+    if (!isMeasurementKey(k) || typeof v !== 'number' || !Number.isFinite(v)) return null;
+    n++;
+  }
+  return n > 0 ? (raw as Reading) : null;
 }
 
 function classify(raw: unknown, issues: string): Rejected {

@@ -13,7 +13,12 @@ const FIELDS = SDM630.registers.map((r) => r.measurement);
 // Inside each measurement's plausible range, or the ingestor would rightly quarantine them.
 const LOW = FIELDS.map((f) => MEASUREMENTS[f].min);
 const SPAN = FIELDS.map((f) => Math.min(MEASUREMENTS[f].max - MEASUREMENTS[f].min, 1e6));
-const value = (meter: number, f: number, k: number) => LOW[f]! + (SPAN[f]! * (((meter * 31 + f * 7 + k) % 1000) + 1)) / 1002;
+const COUNTER = FIELDS.map((f) => MEASUREMENTS[f].type === 'counter');
+// Gauges wander inside their range; counters rise by a plausible step each second (about 1.8 kW),
+// as a live meter's registers do, so derivation sees usage and not a counter falling back.
+const value = (meter: number, f: number, k: number) => COUNTER[f]
+  ? 1000 + meter * 10 + Math.round(k * 0.5) / 1000
+  : LOW[f]! + (SPAN[f]! * (((meter * 31 + f * 7 + k) % 1000) + 1)) / 1002;
 const METERS = 500;
 const RAW_BATCH = 5_000;
 const MQTT_BATCH = 5_000;

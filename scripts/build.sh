@@ -5,7 +5,7 @@
 # bin/zonemeter.js runs the sources.
 #
 # Next to the bundle go the files it reads at run time, under their repository paths (cli/assets.ts
-# resolves them from the bundle's folder): the prebuilt dashboard and the example configs the demo
+# resolves them from the bundle's folder): the prebuilt dashboard, the gateway's console page and the example configs the demo
 # and a first `gateway run` / `ingestor run` use. So the folder runs anywhere, outside the clone.
 #
 # Usage: scripts/build.sh [OUT]   (default dist)
@@ -15,8 +15,9 @@ out=${1:-dist}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-rm -rf "$out/dashboard/dist"
+rm -rf "$out/dashboard/dist" "$out/gateway/console/dist"
 npx tsx dashboard/build.ts "$out/dashboard/dist" >/dev/null
+npx tsx scripts/build-console.ts "$out/gateway/console/dist" >/dev/null
 for d in gateway/examples ingestor/registry/examples simulators/building/examples; do
   mkdir -p "$out/$d"
   cp -R "$d/." "$out/$d/"
@@ -36,6 +37,6 @@ npx esbuild cli/entry.ts --bundle --splitting --platform=node --format=esm --tar
 chmod +x "$out/zonemeter.mjs"
 echo "built $out/zonemeter.mjs ($(du -sk "$out/zonemeter.mjs" "$out/lib" | awk '{s+=$1} END {print s}') KB with lib/), dashboard and examples beside it ($(du -sk "$out" | cut -f1) KB in all)"
 
-# The board's release: the bundle, the gateway's example, and only the packages `gateway …`
+# The board's release: the bundle, the gateway's example and console page, and only the packages `gateway …`
 # commands load, with serialport's prebuilds for the boards' CPUs.
 node scripts/release-gateway.mjs "$out"

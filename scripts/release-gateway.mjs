@@ -1,6 +1,7 @@
 // Writes OUT/zonemeter-gateway-<version>.tar.gz from a bundle folder built by scripts/build.sh:
-// the bundle's entry, the chunks the `gateway …` commands reach, the gateway's example config, and
-// only the npm packages those chunks import, with their dependencies, as npm installed them here.
+// the bundle's entry, the chunks the `gateway …` commands reach, the gateway's example config and
+// console page, and only the npm packages those chunks import, with their dependencies, as npm
+// installed them here.
 // serialport's prebuilt bindings are kept for the CPUs boards have (linux-arm64, linux-arm,
 // linux-x64) and nothing compiled on this machine is shipped, so the tarball unpacks and runs on
 // a Pi with Debian's nodejs and no compiler or network (docs/deploy.md).
@@ -84,6 +85,9 @@ rmSync(stage, { recursive: true, force: true });
 mkdirSync(root, { recursive: true });
 for (const f of files) cpSync(f, path.join(root, path.relative(out, f)));
 cpSync(path.join(out, 'gateway/examples'), path.join(root, 'gateway/examples'), { recursive: true });
+// The console page, prebuilt: the gateway reads it from disk and builds nothing on the board.
+if (!existsSync(path.join(out, 'gateway/console/dist/index.html'))) throw new Error(`${out}/gateway/console/dist is missing: build with scripts/build.sh`);
+cpSync(path.join(out, 'gateway/console/dist'), path.join(root, 'gateway/console/dist'), { recursive: true });
 for (const dir of closure(packages)) {
   const rel = path.relative(REPO, dir);
   cpSync(dir, path.join(root, rel), {

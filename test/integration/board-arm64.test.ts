@@ -15,7 +15,7 @@ import { startPtyPair, type PtyPair } from '../support/pty.ts';
 // gateway release tarball that `npm run build` makes (unpacked, with only its own packages), under
 // qemu-user. serialport loads its linux-arm64 prebuild,
 // a meter answers over RTU on a socat pty and another over Modbus TCP, the readings are
-// journalled and reach a real ingestor and influxd.
+// journalled and reach a real ingestor and influxd, and the console page is served.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = tempDir('zm-board-');
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -89,6 +89,9 @@ describe('the gateway bundle on arm64 (qemu-user, Debian bookworm nodejs)', () =
     expect(String(started.node)).toMatch(/^v18\.20\./);
 
     const health = `http://127.0.0.1:${port}`;
+    // The console page comes in the tarball, prebuilt: served from disk, nothing built on the board.
+    expect(started.console).toBe(`${health}/`);
+    expect(await (await fetch(`${health}/console/app.js`)).text()).toContain('/api/v1/console/');
     const status = await waitFor(async () => {
       const s = await gatewayStatus(health);
       return s.uplink.readingsAcked >= 6 && s.meters.every((m) => m.reads >= 3) ? s : undefined;

@@ -10,6 +10,8 @@ const TEXT = {
   loginTitle: { zh: '请输入调试页面密码', en: 'Enter the console password' },
   password: { zh: '密码', en: 'Password' },
   login: { zh: '登录', en: 'Log in' },
+  wrongPassword: { zh: '密码错误', en: 'Wrong password' },
+  tooMany: { zh: '失败次数过多，请稍后再试', en: 'Too many failed attempts; try again later' },
   online: { zh: '已连接', en: 'Connected' },
   offline: { zh: '连接中断', en: 'Disconnected' },
   connecting: { zh: '连接中', en: 'Connecting' },

@@ -10,11 +10,13 @@ const state = {
 };
 
 class Unauthorized extends Error {}
+class RateLimited extends Error {}
 
 async function api<T>(path: string, init?: { method: string; body?: unknown }): Promise<T> {
   const res = await fetch(path, init ? { method: init.method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body ?? {}) } : {});
-  if (res.status === 401) throw new Unauthorized();
   const body = await res.json() as T & { message?: string };
+  if (res.status === 401) throw new Unauthorized(body.message);
+  if (res.status === 429) throw new RateLimited(body.message);
   if (!res.ok) throw Object.assign(new Error(body.message ?? `HTTP ${res.status}`), { status: res.status });
   return body;
 }
@@ -165,7 +167,7 @@ async function login(ev: Event): Promise<void> {
     message('#login-message', '');
     showApp(true);
   } catch (err) {
-    message('#login-message', (err as Error).message, 'error');
+    message('#login-message', err instanceof Unauthorized ? text('wrongPassword', state.lang) : err instanceof RateLimited ? `${text('tooMany', state.lang)} (${(err as Error).message})` : (err as Error).message, 'error');
   }
 }
 

@@ -108,7 +108,7 @@ export function renderMeters(s: Status, lang: Lang, onRead: (meter: string) => v
       h('td', { class: 'condition' }, badge(cond, text(cond as TextKey, lang) ?? cond)),
       h('td', { class: 'values' }, ...values),
       h('td', {}, m.age_ms === null || m.age_ms === undefined ? '—' : span(m.age_ms, lang)),
-      h('td', {}, `${m.errors}/${m.reads}`),
+      h('td', { class: 'counts', 'data-reads': m.reads }, `${m.errors}/${m.reads}`),
       h('td', { class: 'error' }, [errorWords(m.last_error_class, m.last_error, lang), m.alarms?.length ? `${text('alarms', lang)}: ${m.alarms.join(', ')}` : ''].filter(Boolean).join(' · ')),
       h('td', {}, m.bus && (s.buses ?? []).find((b) => b.id === m.bus)?.type !== 'mqtt' ? read : ''),
     );

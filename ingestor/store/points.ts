@@ -13,7 +13,8 @@ export const USAGE_MEASUREMENT = 'usage';
  */
 const seriesKeys = new WeakMap<KnownMeter, string>();
 
-function seriesKey(meter: KnownMeter): string {
+/** The series key of a meter's readings (measurement and tags): the same string object for every reading. */
+export function readingSeries(meter: KnownMeter): string {
   let key = seriesKeys.get(meter);
   if (key === undefined) {
     // Tags in key order, as InfluxDB sorts them itself; an empty tag value is left out.
@@ -44,5 +45,5 @@ export function readingLine(reading: Reading, meter: KnownMeter): string {
     fields += `${fields ? ',' : ''}${k}=${v}`;
   }
   if (!fields) throw new Error('a reading without values has no line');
-  return `${seriesKey(meter)} ${fields} ${Math.floor(reading.ts)}`;
+  return `${readingSeries(meter)} ${fields} ${Math.floor(reading.ts)}`;
 }

@@ -8,8 +8,9 @@ export interface LineSink {
 
 interface Pending {
   lines: string[];
-  /** The point identity of each line, kept so it is worked out once per line. */
-  keys: string[];
+  /** Each line's point identity: its series key and its timestamp (see splitIdentity). */
+  series: string[];
+  times: (number | string)[];
   bytes: number;
   /** Earlier writes holding points this one repeats: it fails if one of them does. */
   waitsFor: Set<Pending>;
@@ -23,6 +24,11 @@ interface Pending {
   failed: Error | null;
   resolve: () => void;
   reject: (err: Error) => void;
+}
+
+interface Entry {
+  p: Pending;
+  i: number;
 }
 
 /** Thrown by write() when the queue holds its byte bound: the caller does not ack, the gateway resends later. */
@@ -52,13 +58,22 @@ const ready = (p: Pending) => {
 /**
  * A point's identity in InfluxDB: its series key (measurement and tags, up to the first unescaped
  * space) and its timestamp (after the last space). Two lines with the same identity land on the
- * same point, so only one of them needs to travel.
+ * same point, so only one of them needs to travel. A whole-number timestamp is a number, so it
+ * matches the times callers pass with their lines (PointWriter.write's `times`).
  */
-export function pointIdentity(line: string): string {
+export function splitIdentity(line: string): [series: string, time: number | string] {
   // Most lines escape nothing: then the series key ends at the first space, found natively.
   let i = line.indexOf('\\') === -1 ? line.indexOf(' ') : escapedSpace(line);
   if (i < 0) i = line.length;
-  return `${line.slice(0, i)} ${line.slice(line.lastIndexOf(' ') + 1)}`;
+  const token = line.slice(line.lastIndexOf(' ') + 1);
+  const t = Number(token);
+  return [line.slice(0, i), /^\d+$/.test(token) && Number.isSafeInteger(t) ? t : token];
+}
+
+/** The identity as one string (tests, logs). */
+export function pointIdentity(line: string): string {
+  const [series, time] = splitIdentity(line);
+  return `${series} ${time}`;
 }
 
 function escapedSpace(line: string): number {
@@ -69,6 +84,17 @@ function escapedSpace(line: string): number {
     else if (c === 32) break;
   }
   return i;
+}
+
+export interface WriteOptions {
+  /** Refused with WriterFullError past maxBytes (gateway batches); others are always queued. */
+  bounded?: boolean;
+  /**
+   * Each line's series key and timestamp, when the caller has them: the writer then need not
+   * find them in the line. They must be what splitIdentity would find (a numeric timestamp).
+   */
+  series?: readonly string[];
+  times?: readonly number[];
 }
 
 export interface WriterStats {
@@ -101,8 +127,12 @@ export class PointWriter {
   private queue: Pending[] = [];
   private queuedPoints = 0;
   private queuedBytes = 0;
-  /** Identity → the write that carries it and the line's index there, for every point queued or being written. */
-  private readonly byIdentity = new Map<string, { p: Pending; i: number }>();
+  /**
+   * Series key → timestamp → the write that carries the point and the line's index there, for every
+   * point queued or being written. Two levels, so a caller's series key (one string per meter, its
+   * hash kept by the engine) and numeric time find a point without building a string per line.
+   */
+  private readonly byIdentity = new Map<string, Map<number | string, Entry>>();
   /**
    * Every write not yet settled, in the order write() accepted them. They settle strictly in that
    * order: callers ack and publish a batch once its promise resolves, and a batch reported after
@@ -126,38 +156,55 @@ export class PointWriter {
    * identical to a point being written waits for that write. `bounded` writes (gateway batches)
    * are refused with WriterFullError past maxBytes; others (derived usage) are always queued.
    */
-  write(lines: string[], opts: { bounded?: boolean } = {}): Promise<void> {
+  write(lines: readonly string[], opts: WriteOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new WriterClosedError());
+    const given = opts.series && opts.times && opts.series.length === lines.length && opts.times.length === lines.length ? opts : null;
     return new Promise((resolve, reject) => {
-      const p: Pending = { lines: [], keys: [], bytes: 0, waitsFor: new Set(), after: new Set(), written: false, inFlight: false, settled: false, failed: null, resolve, reject };
-      const own: [string, number][] = [];
-      const replacements: { h: { p: Pending; i: number }; line: string }[] = [];
-      const mine = new Map<string, number>();
-      for (const line of lines) {
-        const key = pointIdentity(line);
-        const at = mine.get(key);
-        if (at !== undefined) {
-          p.bytes += line.length - p.lines[at]!.length;
-          p.lines[at] = line;
-          continue;
+      const p: Pending = { lines: [], series: [], times: [], bytes: 0, waitsFor: new Set(), after: new Set(), written: false, inFlight: false, settled: false, failed: null, resolve, reject };
+      const replacements: { h: Entry; line: string }[] = [];
+      // Points of writes in flight whose place this one takes; put back if it is refused.
+      const displaced: { series: string; inner: Map<number | string, Entry>; t: number | string; prev: Entry }[] = [];
+      for (let n = 0; n < lines.length; n++) {
+        const line = lines[n]!;
+        let series: string;
+        let t: number | string;
+        if (given) {
+          series = given.series![n]!;
+          t = given.times![n]!;
+        } else [series, t] = splitIdentity(line);
+        let inner = this.byIdentity.get(series);
+        if (!inner) this.byIdentity.set(series, (inner = new Map()));
+        const h = inner.get(t);
+        if (h) {
+          if (h.p === p) {
+            // The same point twice in one write: the later value travels.
+            p.bytes += line.length - p.lines[h.i]!.length;
+            p.lines[h.i] = line;
+            continue;
+          }
+          if (!h.p.inFlight || h.p.lines[h.i] === line) {
+            if (!h.p.inFlight && h.p.lines[h.i] !== line) replacements.push({ h, line });
+            p.waitsFor.add(h.p);
+            this.stats.duplicatesSkipped++;
+            continue;
+          }
+          p.after.add(h.p);
+          displaced.push({ series, inner, t, prev: h });
         }
-        const h = this.byIdentity.get(key);
-        if (h && (!h.p.inFlight || h.p.lines[h.i] === line)) {
-          if (!h.p.inFlight && h.p.lines[h.i] !== line) replacements.push({ h, line });
-          p.waitsFor.add(h.p);
-          this.stats.duplicatesSkipped++;
-          continue;
-        }
-        if (h) p.after.add(h.p);
-        mine.set(key, p.lines.length);
-        own.push([key, p.lines.length]);
+        inner.set(t, { p, i: p.lines.length });
         p.lines.push(line);
-        p.keys.push(key);
+        p.series.push(series);
+        p.times.push(t);
         p.bytes += line.length + 1;
       }
       const max = opts.bounded ? (this.opts.maxBytes ?? Infinity) : Infinity;
       if (p.bytes > 0 && this.queuedBytes + p.bytes > max && this.queuedBytes > 0) {
         this.stats.refusedFull++;
+        this.forget(p);
+        for (const d of displaced) {
+          d.inner.set(d.t, d.prev);
+          this.byIdentity.set(d.series, d.inner);
+        }
         reject(new WriterFullError(this.queuedBytes, max));
         return;
       }
@@ -169,7 +216,6 @@ export class PointWriter {
         h.p.lines[h.i] = line;
       }
       this.stats.pendingBytes = this.queuedBytes;
-      for (const [k, i] of own) this.byIdentity.set(k, { p, i });
       this.order.push(p);
       if (p.lines.length === 0) {
         p.written = true;
@@ -213,13 +259,23 @@ export class PointWriter {
     }
   }
 
+  /** Drops the write's points from the identity map, where it still holds them. */
+  private forget(p: Pending): void {
+    for (let i = 0; i < p.lines.length; i++) {
+      const inner = this.byIdentity.get(p.series[i]!);
+      if (!inner) continue;
+      if (inner.get(p.times[i]!)?.p === p) inner.delete(p.times[i]!);
+      if (inner.size === 0) this.byIdentity.delete(p.series[i]!);
+    }
+  }
+
   private release(group: Pending[], points: number, err: Error | null): void {
     this.queuedPoints -= points;
     this.queuedBytes -= group.reduce((n, p) => n + p.bytes, 0);
     this.stats.pendingPoints = this.queuedPoints;
     this.stats.pendingBytes = this.queuedBytes;
     for (const p of group) {
-      for (const key of p.keys) if (this.byIdentity.get(key)?.p === p) this.byIdentity.delete(key);
+      this.forget(p);
       p.written = true;
       p.failed = err;
     }

@@ -145,4 +145,41 @@ describe('PointWriter queue', () => {
     await usage;
     expect(w.stats.pendingBytes).toBe(0);
   });
+
+  it('takes series and times from the caller as the same identity it finds in a line', async () => {
+    const { sink, writes, open } = gatedSink();
+    const w = new PointWriter(sink, { maxPoints: 100, flushMs: 5, log });
+    const first = w.write(['reading,meter=m1 kwh=1 1000', 'reading,meter=m2 kwh=1 1000']);
+    // The same points, identified by the caller: the queued values are replaced, nothing is added.
+    const second = w.write(['reading,meter=m1 kwh=2 1000', 'reading,meter=m2 kwh=2 1000'], { series: ['reading,meter=m1', 'reading,meter=m2'], times: [1000, 1000] });
+    await tick();
+    expect(writes).toEqual([['reading,meter=m1 kwh=2 1000', 'reading,meter=m2 kwh=2 1000']]);
+    expect(w.stats.duplicatesSkipped).toBe(2);
+    open();
+    await Promise.all([first, second]);
+  });
+
+  it('a refused write leaves the points in flight as they were', async () => {
+    const { sink, writes, open } = gatedSink();
+    const w = new PointWriter(sink, { maxPoints: 100, flushMs: 5, log, maxBytes: 60 });
+    const inFlight = w.write(['reading,meter=m1 kwh=1 1000'], { bounded: true });
+    await tick();
+    // A new value of the point in flight, refused for space: it must not take the point's place.
+    const queued = w.write(['reading,meter=m2 kwh=1 1000'], { bounded: true });
+    await expect(w.write(['reading,meter=m1 kwh=2 1000', 'reading,meter=m3 kwh=2 1000'], { bounded: true })).rejects.toBeInstanceOf(WriterFullError);
+    // A resend identical to the point in flight still waits for it rather than travelling again.
+    const resend = w.write(['reading,meter=m1 kwh=1 1000']);
+    open();
+    await inFlight;
+    await tick();
+    open();
+    await Promise.all([queued, resend]);
+    expect(writes).toEqual([['reading,meter=m1 kwh=1 1000'], ['reading,meter=m2 kwh=1 1000']]);
+    // Everything settled: a write of the same point now travels again.
+    const later = w.write(['reading,meter=m1 kwh=1 1000']);
+    await tick();
+    open();
+    await later;
+    expect(writes).toHaveLength(3);
+  });
 });

@@ -93,7 +93,7 @@ export async function build(config: IngestorConfig, deps: IngestorDeps): Promise
   });
   let dbReady = false;
   const sink = {
-    async write(lines: readonly string[]) {
+    async write(lines: readonly (Buffer | string)[]) {
       if (!dbReady) dbReady = await ensureDb();
       await influx.write(lines);
     },

@@ -3,7 +3,7 @@ import {
   parsePayload, parseTopic, topicFilter, topics, WIRE_VERSION, type Ack, type Batch, type Reading,
 } from '../../core/index.ts';
 import type { MessageBus } from '../broker/bus.ts';
-import { readingLine, readingSeries } from '../store/points.ts';
+import { readingLines } from '../store/points.ts';
 import { WriterClosedError, WriterFullError, type PointWriter } from '../store/writer.ts';
 import type { Directory, KnownMeter, RefusedClaim } from './directory.ts';
 import { StreamOrder } from './order.ts';
@@ -129,14 +129,7 @@ export class IngestPipeline {
     // concat, not push(...)/unshift(...): a batch can hold more readings than a call takes arguments.
     const rejected = malformed.concat(validated.rejected, refused);
     const gw = this.directory.gateway(batch.site, batch.gateway);
-    const lines: string[] = [];
-    const series: string[] = [];
-    const times: number[] = [];
-    for (const a of accepted) {
-      lines.push(readingLine(a.reading, a.meter));
-      series.push(readingSeries(a.meter));
-      times.push(Math.floor(a.reading.ts));
-    }
+    const { lines, series, times } = readingLines(accepted);
     let stored = accepted.length;
     try {
       await this.writer.write(lines, { bounded: true, series, times });

@@ -108,11 +108,11 @@ export class InfluxClient {
   }
 
   /** Writes line-protocol lines with millisecond timestamps. */
-  async write(lines: readonly string[]): Promise<void> {
+  async write(lines: readonly (Buffer | string)[]): Promise<void> {
     if (lines.length === 0) return;
     const params: Record<string, string> = { db: this.settings.database, precision: 'ms' };
     if (this.settings.retentionPolicy) params.rp = this.settings.retentionPolicy;
-    await this.call('POST', '/write', params, Buffer.from(lines.join('\n'), 'utf8'));
+    await this.call('POST', '/write', params, body(lines));
   }
 
   /** Runs InfluxQL; times come back as epoch milliseconds. Returns one array of series per statement. */
@@ -130,6 +130,19 @@ export class InfluxClient {
       return r.series ?? [];
     });
   }
+}
+
+/** The lines of a write, one per line, as one buffer. */
+function body(lines: readonly (Buffer | string)[]): Buffer {
+  let size = lines.length - 1;
+  for (const l of lines) size += typeof l === 'string' ? Buffer.byteLength(l, 'utf8') : l.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const l of lines) {
+    if (at > 0) out[at++] = 10;
+    at += typeof l === 'string' ? out.write(l, at, 'utf8') : l.copy(out, at);
+  }
+  return out;
 }
 
 /** Quotes an InfluxQL string literal. */

@@ -3,11 +3,12 @@ import { InfluxError } from './influx.ts';
 
 /** Where points go: an InfluxClient, or anything that writes line protocol the same way. */
 export interface LineSink {
-  write(lines: readonly string[]): Promise<void>;
+  write(lines: readonly Buffer[]): Promise<void>;
 }
 
 interface Pending {
-  lines: string[];
+  /** Line protocol, one point a line, outside the JavaScript heap (see readingLines). */
+  lines: Buffer[];
   /** Each line's point identity: its series key and its timestamp (see splitIdentity). */
   series: string[];
   times: (number | string)[];
@@ -156,22 +157,23 @@ export class PointWriter {
    * identical to a point being written waits for that write. `bounded` writes (gateway batches)
    * are refused with WriterFullError past maxBytes; others (derived usage) are always queued.
    */
-  write(lines: readonly string[], opts: WriteOptions = {}): Promise<void> {
+  write(lines: readonly (Buffer | string)[], opts: WriteOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new WriterClosedError());
     const given = opts.series && opts.times && opts.series.length === lines.length && opts.times.length === lines.length ? opts : null;
     return new Promise((resolve, reject) => {
       const p: Pending = { lines: [], series: [], times: [], bytes: 0, waitsFor: new Set(), after: new Set(), written: false, inFlight: false, settled: false, failed: null, resolve, reject };
-      const replacements: { h: Entry; line: string }[] = [];
+      const replacements: { h: Entry; line: Buffer }[] = [];
       // Points of writes in flight whose place this one takes; put back if it is refused.
       const displaced: { series: string; inner: Map<number | string, Entry>; t: number | string; prev: Entry }[] = [];
       for (let n = 0; n < lines.length; n++) {
-        const line = lines[n]!;
+        const raw = lines[n]!;
+        const line = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
         let series: string;
         let t: number | string;
         if (given) {
           series = given.series![n]!;
           t = given.times![n]!;
-        } else [series, t] = splitIdentity(line);
+        } else [series, t] = splitIdentity(typeof raw === 'string' ? raw : line.toString('utf8'));
         let inner = this.byIdentity.get(series);
         if (!inner) this.byIdentity.set(series, (inner = new Map()));
         const h = inner.get(t);
@@ -182,8 +184,9 @@ export class PointWriter {
             p.lines[h.i] = line;
             continue;
           }
-          if (!h.p.inFlight || h.p.lines[h.i] === line) {
-            if (!h.p.inFlight && h.p.lines[h.i] !== line) replacements.push({ h, line });
+          const same = h.p.lines[h.i]!.equals(line);
+          if (!h.p.inFlight || same) {
+            if (!h.p.inFlight && !same) replacements.push({ h, line });
             p.waitsFor.add(h.p);
             this.stats.duplicatesSkipped++;
             continue;

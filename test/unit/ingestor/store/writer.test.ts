@@ -8,7 +8,7 @@ function gatedSink() {
   const gates: (() => void)[] = [];
   const sink: LineSink = {
     write(lines) {
-      writes.push([...lines]);
+      writes.push(lines.map((l) => l.toString()));
       return new Promise<void>((r) => gates.push(r));
     },
   };
@@ -23,7 +23,7 @@ function orderedSink() {
   const gates: (() => void)[] = [];
   const sink: LineSink = {
     write(lines) {
-      writes.push([...lines]);
+      writes.push(lines.map((l) => l.toString()));
       return new Promise<void>((r) => gates.push(r));
     },
   };

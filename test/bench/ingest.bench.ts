@@ -7,7 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { MEASUREMENTS, WIRE_VERSION, topics, type Manifest } from '../../core/index.ts';
 import { SDM630 } from '../../gateway/models/eastron.ts';
 import { influxQuery, influxWrite, startBenchInfluxd, startBenchIngestor } from './stack.ts';
-import { isMain, printFigures, round, sleep, withTimeout, type Figures } from './support.ts';
+import { cpuSeconds, isMain, printFigures, round, sleep, withTimeout, type Figures } from './support.ts';
 
 const FIELDS = SDM630.registers.map((r) => r.measurement);
 // Inside each measurement's plausible range, or the ingestor would rightly quarantine them.
@@ -43,11 +43,12 @@ function rawBody(writer: number, batch: number): string {
   return lines.join('\n');
 }
 
-async function rawPhase(url: string, seconds: number): Promise<{ pointsPerSec: number; points: number }> {
+async function rawPhase(url: string, seconds: number, influxdPid: number): Promise<{ pointsPerSec: number; points: number; influxdCpu: number }> {
   await influxQuery(url, 'raw', 'CREATE DATABASE raw', 'POST');
   await influxWrite(url, 'raw', rawBody(9, 0));
   const deadline = Date.now() + seconds * 1000;
   const t0 = performance.now();
+  const c0 = cpuSeconds(influxdPid);
   const counts = await Promise.all([0, 1].map(async (w) => {
     let n = 0;
     for (let b = 0; Date.now() < deadline; b++) {
@@ -57,7 +58,7 @@ async function rawPhase(url: string, seconds: number): Promise<{ pointsPerSec: n
     return n;
   }));
   const points = counts[0]! + counts[1]!;
-  return { points, pointsPerSec: Math.round(points / ((performance.now() - t0) / 1000)) };
+  return { points, pointsPerSec: Math.round(points / ((performance.now() - t0) / 1000)), influxdCpu: cpuSeconds(influxdPid) - c0 };
 }
 
 function batchPayload(gateway: string, seq: number): string {
@@ -123,7 +124,7 @@ export async function run(seconds = 10): Promise<Figures> {
   let ingestor: Awaited<ReturnType<typeof startBenchIngestor>> | undefined;
   try {
     const url = stack.influxd.url;
-    const raw = await rawPhase(url, seconds);
+    const raw = await rawPhase(url, seconds, stack.influxd.pid);
 
     const gateways = ['gw-1', 'gw-2'];
     ingestor = await startBenchIngestor({ dir: stack.dir, influxUrl: url, database: 'zonemeter', gateways: gateways.map((g) => [SITE, g]) });
@@ -140,8 +141,16 @@ export async function run(seconds = 10): Promise<Figures> {
       await sleep(100);
     }
     const t0 = performance.now();
+    // CPU each process spent, beside the rates: on a shared machine the rates move with the load
+    // of the moment, the CPU seconds per reading much less.
+    const cpu0 = { ingestor: cpuSeconds(ingestor.child.pid), influxd: cpuSeconds(stack.influxd.pid), bench: process.cpuUsage() };
     const deadline = Date.now() + seconds * 1000;
     const done = await Promise.all(gateways.map((g, i) => publisher(clients[i]!, g, deadline)));
+    const cpu = {
+      ingestor: cpuSeconds(ingestor.child.pid) - cpu0.ingestor,
+      influxd: cpuSeconds(stack.influxd.pid) - cpu0.influxd,
+      bench: (() => { const u = process.cpuUsage(cpu0.bench); return (u.user + u.system) / 1e6; })(),
+    };
     const readings = done.reduce((n, d) => n + d.readings, 0);
     const elapsed = (Math.max(...done.map((d) => d.lastAck)) - t0) / 1000;
     const e2eReadingsPerSec = Math.round(readings / elapsed);
@@ -169,6 +178,11 @@ export async function run(seconds = 10): Promise<Figures> {
       e2e_readings_per_s: e2eReadingsPerSec,
       e2e_values_per_s: e2eValuesPerSec,
       ratio_e2e_to_raw: round(e2eValuesPerSec / rawValuesPerSec, 2),
+      // CPU milliseconds per 1,000 readings (19 values each) in each process while they were ingested.
+      raw_influxd_cpu_ms_per_1k: round((1000 * raw.influxdCpu) / (raw.points / 1000), 1),
+      e2e_ingestor_cpu_ms_per_1k: round((1000 * cpu.ingestor) / (readings / 1000), 1),
+      e2e_influxd_cpu_ms_per_1k: round((1000 * cpu.influxd) / (readings / 1000), 1),
+      e2e_bench_clients_cpu_ms_per_1k: round((1000 * cpu.bench) / (readings / 1000), 1),
       usage_derived_readings_per_s: Number.isFinite(derivedSeconds) ? Math.round(readings / derivedSeconds) : 'not caught up in 120 s',
       usage_caught_up_s_after_last_ack: Number.isFinite(derivedSeconds) ? round(derivedSeconds - elapsed, 1) : 'not caught up in 120 s',
       target: 'ratio ≥ 0.5',

@@ -38,6 +38,11 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // proc(5): utime and stime are fields 14 and 15, counted in clock ticks (USER_HZ, 100 on Linux).
 const TICKS_PER_SEC = 100;
 
+/** CPU seconds (user and system) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  return cpuTicks(pid) / TICKS_PER_SEC;
+}
+
 function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.

@@ -266,7 +266,7 @@ export class UsageService {
         if (this.closed) return;
         const redoDue = p.redoFrom !== undefined && p.notBefore <= now;
         if (!redoDue && !p.points.length && !p.behind?.points.length) continue;
-        const retryFrom = Math.min(p.redoFrom ?? Infinity, ...p.points.map((x) => x.ts), ...(p.behind?.points ?? []).map((x) => x.ts));
+        const retryFrom = Math.min(p.redoFrom ?? Infinity, earliest(p.points), earliest(p.behind?.points ?? []));
         try {
           if (redoDue) await this.rederive(key, p);
           else {
@@ -279,7 +279,7 @@ export class UsageService {
           p.failures++;
           // Never dropped: what failed is re-derived from the stored readings, with growing pauses.
           this.dropBehind(p);
-          const from = Math.min(retryFrom, p.redoFrom ?? Infinity, ...p.points.map((x) => x.ts));
+          const from = Math.min(retryFrom, p.redoFrom ?? Infinity, earliest(p.points));
           this.queued -= p.points.length;
           p.points = [];
           if (Number.isFinite(from)) p.redoFrom = from;
@@ -357,7 +357,7 @@ export class UsageService {
     const applied = new Set(state.replacements);
     const missed = replacements.filter((r) => !applied.has(r.at) && r.at <= state.counter.ts);
     if (missed.length) {
-      p.redoFrom = Math.min(p.redoFrom ?? Infinity, ...missed.map((r) => r.at));
+      for (const r of missed) p.redoFrom = Math.min(p.redoFrom ?? Infinity, r.at);
       p.notBefore = Math.min(p.notBefore, this.now());
       return;
     }
@@ -553,3 +553,12 @@ export class UsageService {
   }
 }
 
+/**
+ * The earliest time of queued readings. A loop, not Math.min(...): one meter can have up to the
+ * queue's bound (200,000) waiting, more than a call takes arguments.
+ */
+function earliest(points: readonly CounterPoint[]): number {
+  let t = Infinity;
+  for (const x of points) if (x.ts < t) t = x.ts;
+  return t;
+}

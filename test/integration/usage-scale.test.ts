@@ -33,6 +33,7 @@ describe('usage derivation at scale', () => {
     await gw.manifest([
       meter('e-big', 'electricity'), meter('w-daily', 'water'), meter('e-gap', 'electricity'),
       meter('e-jump', 'electricity', { max_power_kw: 50 }), meter('e-late', 'electricity'), meter('e-fail', 'electricity'),
+      meter('e-queue', 'electricity'),
     ]);
   }, 30_000);
   afterAll(async () => {
@@ -122,6 +123,20 @@ describe('usage derivation at scale', () => {
     for (const d of days) expect(d.value).toBeCloseTo(96, 6);
     expect(total(await rows('usage', 'e-late'))).toBeCloseTo(2688 + 24, 6);
     expect(ing.ingestor.usage.counters.deferred).toBeGreaterThan(0);
+  });
+
+  it('derives a meter with the whole queue bound of readings waiting (200,000), from memory', async () => {
+    // As if InfluxDB had accepted them all while derivation was busy elsewhere: one meter's queue
+    // then holds more readings than a call takes arguments.
+    const known = ing.ingestor.directory.meter('s', 'e-queue')!;
+    const t0 = local('2016-01-01T00:00');
+    const n = 200_000;
+    const stored = Array.from({ length: n }, (_, i) => ({ meter: known, reading: { meter: 'e-queue', ts: t0 + i * 60_000, values: { energy_import_kwh: 5 + i * 0.5 } } }));
+    const errors = ing.ingestor.usage.counters.errors;
+    ing.ingestor.usage.onStored(stored);
+    await ing.ingestor.usage.idle();
+    expect(ing.ingestor.usage.counters.errors).toBe(errors);
+    expect(total(await rows('usage_1mo', 'e-queue'))).toBeCloseTo((n - 1) * 0.5, 6);
   });
 
   it('queues a meter whose derivation fails, counts it, and says so on /healthz', async () => {

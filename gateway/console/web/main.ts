@@ -89,6 +89,11 @@ function message(sel: string, words: string, kind: 'info' | 'refused' | 'error' 
 const failure = (err: unknown) => ((err as { status?: number }).status === 409 ? 'refused' : 'error') as 'refused' | 'error';
 const failText = (err: unknown) => `${(err as { status?: number }).status === 409 ? `${text('refused', state.lang)}: ` : ''}${(err as Error).message}`;
 
+function answerWords(answer: string): string {
+  const key = `answer_${answer}`;
+  return isTextKey(key) ? text(key, state.lang) : answer;
+}
+
 interface Job { id: string; state: string; total: number; done: number; hits: { address: string; answer: string; models?: string[]; detail?: string }[]; error: string | null; shared: boolean }
 
 async function scan(ev: Event): Promise<void> {
@@ -114,7 +119,7 @@ async function scan(ev: Event): Promise<void> {
     if (job.state === 'failed') return message('#scan-message', `${text('scanFailed', state.lang)}: ${job.error}`, 'error');
     message('#scan-message', `${text('scanDone', state.lang)} ${job.hits.length}`);
     $('#scan-result tbody').replaceChildren(...job.hits.map((hit) => h('tr', { 'data-address': hit.address },
-      h('td', {}, hit.address), h('td', {}, hit.answer), h('td', {}, hit.models?.join(', ') || hit.detail || '—'))));
+      h('td', {}, hit.address), h('td', {}, answerWords(hit.answer)), h('td', {}, hit.models?.join(', ') || hit.detail || '—'))));
     table.hidden = false;
   } catch (err) {
     progress.hidden = true;

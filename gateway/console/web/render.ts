@@ -1,4 +1,4 @@
-import { endUseText, measurement, span, text, zoneText, type Lang, type TextKey } from './i18n.ts';
+import { endUseText, isTextKey, measurement, span, text, zoneText, type Lang, type TextKey } from './i18n.ts';
 
 export interface Status {
   site: string;
@@ -39,6 +39,11 @@ export function errorWords(cls: string | null | undefined, message: string | nul
   return `${text(key, lang)}: ${message}`;
 }
 
+/** The words for a state the gateway names, or the name itself when there are none. */
+function words(key: string, lang: Lang): string {
+  return isTextKey(key) ? text(key, lang) : key;
+}
+
 function card(title: string, rows: [string, Child][]): HTMLElement {
   return h('div', { class: 'card' }, h('h3', {}, title), h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
 }
@@ -55,7 +60,7 @@ export function renderSummary(s: Status, lang: Lang): void {
       ...(j.alarms.length ? [[text('alarms', lang), j.alarms.join(', ')] as [string, Child]] : []),
     ]),
     card(text('uplink', lang), [
-      [text('state', lang), badge(u.state, u.state)],
+      [text('state', lang), badge(u.state, words(u.state, lang))],
       [text('lastAck', lang), u.lastAckAt === null ? text('never', lang) : `${span(s.clock.now - u.lastAckAt, lang)}${text('ago', lang)}`],
       [text('acked', lang), String(u.readingsAcked)],
       ...(u.lastError ? [[text('lastError', lang), u.lastError] as [string, Child]] : []),
@@ -63,7 +68,9 @@ export function renderSummary(s: Status, lang: Lang): void {
     card(text('clock', lang), [
       [text('clock', lang), new Date(s.clock.now).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB')],
       [text('state', lang), badge(trusted ? 'trusted' : 'untrusted', text(trusted ? 'trusted' : 'untrusted', lang))],
-      ...(s.clock.reason ? [['', s.clock.reason] as [string, Child]] : []),
+      ...(s.clock.source ? [[text('clockSource', lang), words(`source_${s.clock.source}`, lang)] as [string, Child]] : []),
+      // The gateway words the reason in English only; shown as it is, for the engineer to quote.
+      ...(s.clock.reason ? [[text('reason', lang), s.clock.reason] as [string, Child]] : []),
       ...(s.clock.held ? [[text('held', lang), String(s.clock.held)] as [string, Child]] : []),
     ]),
   );

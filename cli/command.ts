@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ZmError } from '../core/index.ts';
+import { ZmError } from '../core/errors.ts';
 import { t } from './i18n.ts';
 
 export interface Command {

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { Id } from './ids.ts';
 import { MEASUREMENT_KEYS, isMeasurementKey } from './measurements.ts';
 import { ENERGY_KIND_KEYS, END_USE_KEYS, FACILITY_KEYS, ZONE_KEYS } from './vocabulary.ts';
+import { WIRE_VERSION } from './wire.ts';
 
-export const WIRE_VERSION = 1;
+export { WIRE_VERSION };
 
 export const EnergyKindSchema = z.enum(ENERGY_KIND_KEYS);
 export const ZoneSchema = z.enum(ZONE_KEYS);

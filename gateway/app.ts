@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
-import { WIRE_VERSION, type Reading, type Status } from '../core/index.ts';
+import type { Reading, Status } from '../core/index.ts';
+import { WIRE_VERSION } from '../core/wire.ts';
 import { openClock, type ClockKit, type ClockSources } from './clock/index.ts';
 import type { NotBefore } from './clock/build-time.ts';
 import type { GatewayConfig } from './config.ts';
 import { buildHealthServer } from './health/server.ts';
 import { createConsoleAuth } from './console/auth.ts';
-import { consoleRoutes } from './console/routes.ts';
+import { lazyConsoleRoutes } from './console/lazy.ts';
 import { probeListen, splitHostPort } from './preflight.ts';
-import { ZmError } from '../core/index.ts';
+import { ZmError } from '../core/errors.ts';
 import { openJournal } from './journal/index.ts';
 import type { Journal } from './journal/types.ts';
 import { createPoller, type Poller, type SchedulerOptions } from './poll/index.ts';
@@ -95,7 +96,7 @@ export async function build(config: GatewayConfig, deps: GatewayDeps): Promise<G
     meters, journal: () => journal.stats(), uplink: () => uplink.stats, clock: () => clock.status(),
     buses: () => poller.buses(), values: (id) => lastValues.get(id),
   }, log.child({ module: 'health' }), {
-    auth, routes: consoleRoutes({ config, configFile: deps.configFile, consoleDir: deps.consoleDir, poller, auth, now }),
+    auth, routes: lazyConsoleRoutes({ config, configFile: deps.configFile, consoleDir: deps.consoleDir, poller, auth, now }),
   });
 
   return {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { GatewayConfig } from './config.ts';
 import { checkJournalDir } from './journal/open.ts';
-import { ZmError } from '../core/index.ts';
+import { ZmError } from '../core/errors.ts';
 
 export interface PreflightProblem {
   level: 'error' | 'warning';

@@ -1,7 +1,6 @@
 import { build, type Gateway } from '../../gateway/app.ts';
-import { loadGatewayConfig } from '../../gateway/config.ts';
+import { loadGatewayConfigApart } from '../../gateway/config-worker.ts';
 import { startWatchdog } from '../../gateway/health/watchdog.ts';
-import { checkGatewayConfig } from '../../gateway/poll/config-checks.ts';
 import { UsageError, parseFlags, type Command } from '../command.ts';
 import { gatewayConsoleDir } from '../assets.ts';
 import { onShutdown, rootLogger } from '../log.ts';
@@ -13,11 +12,11 @@ const command: Command = {
   async run(argv) {
     const { values } = parseFlags(argv, { config: { type: 'string', short: 'c' } });
     if (!values.config) throw new UsageError('gateway run needs -c FILE');
-    const config = loadGatewayConfig(values.config);
-    // The checks `gateway check` makes beyond the schema: a register table that would read wrong
-    // data (overlapping registers, a measurement of another kind) must not start polling.
+    // With the checks `gateway check` makes beyond the schema: a register table that would read
+    // wrong data (overlapping registers, a measurement of another kind) must not start polling.
     // Warnings are printed and the gateway starts.
-    const errors = printFindings(checkGatewayConfig(config));
+    const { config, findings } = await loadGatewayConfigApart(values.config);
+    const errors = printFindings(findings);
     if (errors > 0) {
       printRefused(values.config, errors);
       return 1;

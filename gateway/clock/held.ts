@@ -1,6 +1,6 @@
 import { closeSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { ReadingSchema, type Reading } from '../../core/index.ts';
+import type { Reading } from '../../core/index.ts';
 
 /** A reading whose time is not known yet: when it was read on the monotonic clock of which boot. */
 export interface HeldEntry {
@@ -38,7 +38,7 @@ export class HeldReadings {
   }
 
   /** What an earlier run left in the file (torn or invalid lines skipped). */
-  load(): HeldEntry[] {
+  async load(): Promise<HeldEntry[]> {
     if (!this.file) return [];
     let text: string;
     try {
@@ -46,6 +46,10 @@ export class HeldReadings {
     } catch {
       return [];
     }
+    if (!text.trim()) return [];
+    // Only a gateway that held readings over a restart needs the schema: zod, once loaded, stays in
+    // the process's memory for good.
+    const { ReadingSchema } = await import('../../core/schemas.ts');
     const out: HeldEntry[] = [];
     let bad = 0;
     for (const line of text.split('\n')) {

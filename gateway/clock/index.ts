@@ -143,7 +143,7 @@ export async function openClock(cfg: ClockConfig, deps: ClockKitDeps): Promise<C
       return a;
     },
     async start() {
-      const earlier = held.load();
+      const earlier = await held.load();
       // Same boot: the monotonic clock ran on through the restart, so they can still be re-stamped.
       const sameBoot = earlier.filter((e) => e.b !== null && e.b === sources.bootId);
       const lost = earlier.filter((e) => !(e.b !== null && e.b === sources.bootId));

@@ -9,6 +9,7 @@ import type { ConsoleAuth } from './auth.ts';
 import { checkConfig } from './check.ts';
 import { ReadRequestSchema, readOnce } from './read.ts';
 import { ScanRequestSchema, createScanner } from './scan.ts';
+import { CONSOLE_ASSETS, json } from './lazy.ts';
 
 export interface Answer {
   status: number;
@@ -37,11 +38,7 @@ export interface ConsoleRoutes {
   api(req: IncomingMessage, pathname: string): Promise<Answer | null>;
 }
 
-const ASSETS: Record<string, [string, string]> = {
-  '/': ['index.html', 'text/html; charset=utf-8'],
-  '/console/app.js': ['app.js', 'text/javascript; charset=utf-8'],
-  '/console/app.css': ['app.css', 'text/css; charset=utf-8'],
-};
+const ASSETS = CONSOLE_ASSETS;
 // The page loads only its own script and style and talks only to this listener; no framing,
 // so another site cannot overlay it and click the actions.
 const PAGE_HEADERS = {
@@ -50,7 +47,7 @@ const PAGE_HEADERS = {
 };
 const MAX_BODY = 16 * 1024;
 
-export const json = (status: number, v: unknown, headers?: Record<string, string>): Answer => ({ status, type: 'application/json; charset=utf-8', body: JSON.stringify(v), ...(headers ? { headers } : {}) });
+export { json };
 
 /** A JSON body, at most MAX_BODY bytes, parsed with `schema`; every problem named by its field. */
 async function body<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {

@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ZmError } from '../../core/index.ts';
+import { ZmError } from '../../core/errors.ts';
 import type { JournalStats } from '../journal/types.ts';
 import type { MeterState } from '../poll/index.ts';
 import type { UplinkStats } from '../uplink/uplink.ts';
 import type { ConsoleAuth } from '../console/auth.ts';
-import { json as jsonAnswer, type Answer, type ConsoleRoutes } from '../console/routes.ts';
+import type { Answer, ConsoleRoutes } from '../console/routes.ts';
+import { json as jsonAnswer } from '../console/lazy.ts';
 import { statusBody, type StatusSources } from './status.ts';
 
 export interface HealthSources extends StatusSources {

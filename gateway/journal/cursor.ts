@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { fsyncDir } from './fsutil.ts';
 
 // The cursor is a tiny file rewritten whole through temp file + fsync + rename: rename is atomic,
@@ -9,16 +8,16 @@ import { fsyncDir } from './fsutil.ts';
 // recovery scan; and it is written only when it changed, at most once per cursor interval
 // (journal.cursorIntervalMs) unless records were lost, which is as few blocks as an append-only
 // cursor log would cost without the log's compaction.
-const CursorSchema = z.object({
-  v: z.literal(1),
-  ackedSeq: z.number().int().min(0),
-  droppedRecords: z.number().int().min(0),
+export interface Cursor {
+  v: 1;
+  ackedSeq: number;
+  droppedRecords: number;
   /** Highest seq assigned when written: a floor for the seq counter after a crash. */
-  lastSeq: z.number().int().min(0),
+  lastSeq: number;
   /** The drop alarm holds until everything up to this seq is acked (0: no alarm). */
-  alarmUntilSeq: z.number().int().min(0),
-});
-export type Cursor = z.infer<typeof CursorSchema>;
+  alarmUntilSeq: number;
+}
+const COUNTERS = ['ackedSeq', 'droppedRecords', 'lastSeq', 'alarmUntilSeq'] as const;
 
 export const CURSOR_FILE = 'cursor.json';
 export const EMPTY_CURSOR: Cursor = { v: 1, ackedSeq: 0, droppedRecords: 0, lastSeq: 0, alarmUntilSeq: 0 };
@@ -32,7 +31,20 @@ export function readCursor(dir: string): Cursor {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...EMPTY_CURSOR };
     throw err;
   }
-  return CursorSchema.parse(JSON.parse(text));
+  return checkCursor(JSON.parse(text));
+}
+
+// Checked by hand, not with a schema library: the gateway reads it once, and zod loaded for that
+// would stay in its memory for good.
+function checkCursor(v: unknown): Cursor {
+  if (typeof v !== 'object' || v === null) throw new TypeError('cursor: expected an object');
+  const o = v as Record<string, unknown>;
+  if (o.v !== 1) throw new TypeError('cursor: v: expected 1');
+  for (const k of COUNTERS) {
+    const n = o[k];
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new TypeError(`cursor: ${k}: expected an integer ≥ 0`);
+  }
+  return { v: 1, ackedSeq: o.ackedSeq as number, droppedRecords: o.droppedRecords as number, lastSeq: o.lastSeq as number, alarmUntilSeq: o.alarmUntilSeq as number };
 }
 
 // Async: on an SD card an fsync can take tens of milliseconds, and the poller shares this event loop.

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, statSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
-import { ZmError } from '../../core/index.ts';
+import { ZmError } from '../../core/errors.ts';
 import { type Cursor, EMPTY_CURSOR, readCursor } from './cursor.ts';
 import { FileJournal } from './journal.ts';
 import { recover } from './recovery.ts';

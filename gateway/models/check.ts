@@ -1,4 +1,6 @@
-import { MEASUREMENTS, formatPath, isMeasurementKey, type EnergyKind, type MeasurementKey } from '../../core/index.ts';
+import { formatPath } from '../../core/issues.ts';
+import { MEASUREMENTS, isMeasurementKey, type MeasurementKey } from '../../core/measurements.ts';
+import type { EnergyKind } from '../../core/vocabulary.ts';
 import { MODBUS_MAX_REGISTERS, limitsFor } from '../poll/planner.ts';
 import { meterTypeKind } from '../protocols/cjt188/frame.ts';
 import { LAYOUT_FIELDS, layoutFor } from '../protocols/cjt188/values.ts';

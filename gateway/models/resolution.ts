@@ -1,4 +1,4 @@
-import { MEASUREMENTS, type MeasurementKey } from '../../core/index.ts';
+import { MEASUREMENTS, type MeasurementKey } from '../../core/measurements.ts';
 import type { RegisterDef } from './types.ts';
 
 // A float register states no resolution of its own, and float32 noise (229.02053833007812) or

@@ -1,4 +1,4 @@
-import { formatPath } from '../../core/index.ts';
+import { formatPath } from '../../core/issues.ts';
 import type { GatewayConfig, MeterConfig } from '../config.ts';
 import { checkModel, measurementProblem, type ModelFinding } from '../models/check.ts';
 import { genericTable } from '../models/generic.ts';

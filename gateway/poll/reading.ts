@@ -1,4 +1,5 @@
-import { MEASUREMENTS, type MeasurementKey, type QualityFlag, type Reading } from '../../core/index.ts';
+import type { QualityFlag, Reading } from '../../core/index.ts';
+import { MEASUREMENTS, type MeasurementKey } from '../../core/measurements.ts';
 import { decimalsOf, roundDecimals, stepDecimals } from '../models/resolution.ts';
 
 export interface Transformers {

@@ -1,5 +1,5 @@
 import { DLT645_ITEMS, type Cjt188Model, type Dlt645Item, type Dlt645Model } from '../models/index.ts';
-import { MEASUREMENTS } from '../../core/index.ts';
+import { MEASUREMENTS } from '../../core/measurements.ts';
 import { hex2, hexOf } from './bcd.ts';
 import * as D from './dlt645/frame.ts';
 import { decodeItem } from './dlt645/values.ts';

@@ -1,4 +1,5 @@
-import { WIRE_VERSION, type Batch } from '../../core/index.ts';
+import type { Batch } from '../../core/index.ts';
+import { WIRE_VERSION } from '../../core/wire.ts';
 import type { JournalRecord } from '../journal/types.ts';
 
 export interface CutBatch {

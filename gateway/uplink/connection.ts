@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { topics, type Manifest, type Status } from '../../core/index.ts';
+import type { Manifest, Status } from '../../core/index.ts';
+import { topics } from '../../core/wire.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { UplinkStats } from './stats.ts';
 

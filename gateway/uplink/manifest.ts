@@ -1,4 +1,5 @@
-import { WIRE_VERSION, type Manifest } from '../../core/index.ts';
+import type { Manifest } from '../../core/index.ts';
+import { WIRE_VERSION } from '../../core/wire.ts';
 import type { GatewayConfig } from '../config.ts';
 import { findModel } from '../models/index.ts';
 

@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { topics } from '../../core/index.ts';
+import { topics } from '../../core/wire.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { Journal } from '../journal/types.ts';
 import type { AckWindow } from './ack-window.ts';

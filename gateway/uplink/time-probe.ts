@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { WIRE_VERSION, type Ack, type TimeProbe as TimeProbePayload } from '../../core/index.ts';
+import type { Ack, TimeProbe as TimeProbePayload } from '../../core/index.ts';
+import { WIRE_VERSION } from '../../core/wire.ts';
 
 // Probe seqs sit far above any journal seq (and above a backfill's Date.now() × 1000), so an
 // ack for one can never release a journal record; each probe has its own, so a late answer to

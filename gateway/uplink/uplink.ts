@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
-import { parsePayload, topics, type Manifest, type Status } from '../../core/index.ts';
+import type { Manifest, Status } from '../../core/index.ts';
+import { topics } from '../../core/wire.ts';
+import { parseAck, parseLimits } from './wire-parse.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { Journal } from '../journal/types.ts';
 import { AckWindow } from './ack-window.ts';
@@ -131,7 +133,7 @@ export class Uplink {
   }
 
   private onLimits(payload: Buffer): void {
-    const l = parsePayload('limits', payload);
+    const l = parseLimits(payload);
     if (!l.ok) {
       this.deps.log.warn({ error: l.error }, 'limits refused');
       return;
@@ -145,7 +147,7 @@ export class Uplink {
   }
 
   private onAck(payload: Buffer): void {
-    const r = parsePayload('ack', payload);
+    const r = parseAck(payload);
     if (!r.ok) {
       this.deps.log.warn({ error: r.error }, 'ack refused');
       return;

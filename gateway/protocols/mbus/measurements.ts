@@ -1,4 +1,4 @@
-import { MEASUREMENTS, type MeasurementKey } from '../../../core/index.ts';
+import { MEASUREMENTS, type MeasurementKey } from '../../../core/measurements.ts';
 import type { MbusItem } from '../../models/mbus.ts';
 import type { DataRecord } from './records.ts';
 import { scaled } from './values.ts';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadGatewayConfig } from '../../gateway/config.ts';
 import { UsageError, parseFlags, type Command } from '../command.ts';
 import { t } from '../i18n.ts';
-import { CONFIG_DIR, STATE_DIR, gatewayUnit, serviceJournalDir } from '../service-unit.ts';
+import { CONFIG_DIR, GATEWAY_NODE_FLAGS, STATE_DIR, gatewayUnit, serviceJournalDir } from '../service-unit.ts';
 
 const DEFAULT_UNIT = '/etc/systemd/system/zonemeter-gateway.service';
 
@@ -40,7 +40,7 @@ const command: Command = {
     } else {
       notes.push(t(`${config} does not exist yet: put the gateway config there (journal.dir under ${STATE_DIR}, e.g. ${STATE_DIR}/journal)`, `${config} 尚不存在：请将网关配置放在此处（journal.dir 位于 ${STATE_DIR} 下，如 ${STATE_DIR}/journal）`));
     }
-    const unit = gatewayUnit({ node, program, config, user: values.user, writable, watchdogSec, nodeFlags: values['node-flag'] ?? [] });
+    const unit = gatewayUnit({ node, program, config, user: values.user, writable, watchdogSec, nodeFlags: [...GATEWAY_NODE_FLAGS, ...(values['node-flag'] ?? [])] });
     if (values.output === '-') {
       process.stdout.write(unit);
       for (const n of notes) console.error(n);

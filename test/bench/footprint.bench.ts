@@ -8,6 +8,8 @@
 //   journal, cursor, anything else), the journal's own bytes per reading (its frames, read back
 //   from the segment after the run), and fsync/fdatasync/rename calls per minute (strace -c).
 //   Goal: ≤ 100 journal bytes per reading of a three-phase meter.
+// The gateway runs as the systemd unit runs it: node with GATEWAY_NODE_FLAGS (cli/service-unit.ts)
+// before the bundle; node flags given on the command line replace them (`--` alone: none).
 // Run: npx tsx test/bench/footprint.bench.ts [warmup_s] [window_s] [node flags for the gateway…]
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { freePort } from '../../cli/ports.ts';
+import { GATEWAY_NODE_FLAGS } from '../../cli/service-unit.ts';
 import { decodeReading } from '../../gateway/journal/codec.ts';
 import { startBenchInfluxd, startBenchIngestor } from './stack.ts';
 import {
@@ -101,7 +104,7 @@ async function lastSeq(health: string): Promise<number> {
   return st.journal.last_seq;
 }
 
-export async function run(warmupS = 30, windowS = 60, nodeFlags: string[] = []): Promise<Figures> {
+export async function run(warmupS = 30, windowS = 60, nodeFlags: readonly string[] = GATEWAY_NODE_FLAGS): Promise<Figures> {
   const build = tempDir('zm-bench-footprint-build-');
   const stack = await startBenchInfluxd('zm-bench-footprint-');
   const children: Child[] = [];
@@ -174,5 +177,5 @@ if (isMain(import.meta.url)) {
   const warmup = Number(w ?? 30);
   const window = Number(s ?? 60);
   printFigures('footprint and wear: gateway run on the demo building (22 meters, 1 s) beside bare node',
-    await run(warmup > 0 ? warmup : 30, window > 0 ? window : 60, flags));
+    await run(warmup > 0 ? warmup : 30, window > 0 ? window : 60, flags.length ? flags.filter((f) => f !== '--') : GATEWAY_NODE_FLAGS));
 }

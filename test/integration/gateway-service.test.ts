@@ -69,7 +69,7 @@ describe('gateway install-service', () => {
       'Restart=on-failure', 'WatchdogSec=60s', 'NotifyAccess=all', 'StateDirectory=zonemeter', 'ConfigurationDirectory=zonemeter',
       'WorkingDirectory=/var/lib/zonemeter', 'SupplementaryGroups=dialout', 'User=zonemeter', 'StandardOutput=journal', 'ProtectSystem=strict',
       'ReadWritePaths="/data/zonemeter journal"',
-      `ExecStart=${process.execPath} --max-semi-space-size=1 ${path.join(ROOT, 'bin/zonemeter.js')} gateway run -c ${config}`,
+      `ExecStart=${process.execPath} --lite-mode --max-semi-space-size=1 ${path.join(ROOT, 'bin/zonemeter.js')} gateway run -c ${config}`,
     ]) expect(text.split('\n')).toContain(line);
     const verify = await run('systemd-analyze', ['verify', unit]);
     expect(verify).toEqual({ code: 0, out: '' });

@@ -127,5 +127,5 @@ describe('gateway faults with real processes', () => {
       stream.close();
     }
     await gw.proc.stop();
-  });
+  }, 90_000); // a gateway and an ingestor started, killed and started again: slow on a busy machine
 });

@@ -84,7 +84,7 @@ describe('M-Bus master and simulator on a pty line', () => {
 
   it('a primary sweep finds 5 and 7 with their identity', async () => {
     // Generous timeouts: the machine may be busy, and a late answer must not count for the next address.
-    const found = await scanPrimary(link, [1, 2, 3, 4, 5, 6, 7, 8], { timeoutMs: 300 });
+    const found = await scanPrimary(link, [1, 2, 3, 4, 5, 6, 7, 8], { timeoutMs: 1000 });
     expect(found.map((f) => [f.address, f.secondary?.id, f.secondary?.manufacturer])).toEqual([[5, '12340005', 'SON'], [7, '12340007', 'ACW']]);
   });
 

@@ -20,9 +20,19 @@ export interface GatewayUnitOptions {
  * gateway on the demo building (73 → 58 MB, test/bench/footprint.bench.ts), for a few percent more
  * CPU on a loop that mostly waits on meters. It must be on the command line: V8 reads it when the
  * isolate is made, before any of the program runs. The footprint and polling benches run the
- * bundle with these flags, as the unit does.
+ * bundle with the flags the unit would have.
+ *
+ * Its CPU cost grows with the meters: with 500 meters each second it took 44% of a core and fell
+ * behind (471 reads/s) where the optimized sources took 19% (test/bench/gateway-polling.bench.ts,
+ * same run). So the unit has it only up to LITE_MODE_MAX_METERS, a board's load.
  */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--lite-mode'];
+export const LITE_MODE_MAX_METERS = 100;
+
+/** The unit's node flags for a config of `meters` meters (undefined: no config yet, a board's). */
+export function gatewayNodeFlags(meters: number | undefined): readonly string[] {
+  return meters === undefined || meters <= LITE_MODE_MAX_METERS ? GATEWAY_NODE_FLAGS : [];
+}
 
 export const STATE_DIR = '/var/lib/zonemeter';
 export const CONFIG_DIR = '/etc/zonemeter';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadGatewayConfig } from '../../gateway/config.ts';
 import { UsageError, parseFlags, type Command } from '../command.ts';
 import { t } from '../i18n.ts';
-import { CONFIG_DIR, GATEWAY_NODE_FLAGS, STATE_DIR, gatewayUnit, serviceJournalDir } from '../service-unit.ts';
+import { CONFIG_DIR, LITE_MODE_MAX_METERS, STATE_DIR, gatewayNodeFlags, gatewayUnit, serviceJournalDir } from '../service-unit.ts';
 
 const DEFAULT_UNIT = '/etc/systemd/system/zonemeter-gateway.service';
 
@@ -32,15 +32,21 @@ const command: Command = {
     // A journal outside /var/lib/zonemeter must be made writable under ProtectSystem=strict; read it
     // from the config when the config is already in place.
     const writable: string[] = [];
+    let meters: number | undefined;
     const notes: string[] = [];
     if (existsSync(config)) {
-      const dir = serviceJournalDir(loadGatewayConfig(config, {}).journal.dir);
+      const loaded = loadGatewayConfig(config, {});
+      meters = loaded.meters.length;
+      const dir = serviceJournalDir(loaded.journal.dir);
       writable.push(dir);
       if (!dir.startsWith(STATE_DIR + '/')) notes.push(t(`journal.dir ${dir} is outside ${STATE_DIR}; the unit makes it writable (ReadWritePaths)`, `journal.dir ${dir} 不在 ${STATE_DIR} 下；单元已将其设为可写 (ReadWritePaths)`));
     } else {
       notes.push(t(`${config} does not exist yet: put the gateway config there (journal.dir under ${STATE_DIR}, e.g. ${STATE_DIR}/journal)`, `${config} 尚不存在：请将网关配置放在此处（journal.dir 位于 ${STATE_DIR} 下，如 ${STATE_DIR}/journal）`));
     }
-    const unit = gatewayUnit({ node, program, config, user: values.user, writable, watchdogSec, nodeFlags: [...GATEWAY_NODE_FLAGS, ...(values['node-flag'] ?? [])] });
+    const unit = gatewayUnit({ node, program, config, user: values.user, writable, watchdogSec, nodeFlags: [...gatewayNodeFlags(meters), ...(values['node-flag'] ?? [])] });
+    if (meters !== undefined && meters > LITE_MODE_MAX_METERS) {
+      notes.push(t(`${meters} meters: node runs without --lite-mode (it saves memory, but costs too much CPU above ${LITE_MODE_MAX_METERS} meters)`, `${meters} 个仪表：node 不加 --lite-mode 运行（省内存，但超过 ${LITE_MODE_MAX_METERS} 个仪表时 CPU 开销过大）`));
+    }
     if (values.output === '-') {
       process.stdout.write(unit);
       for (const n of notes) console.error(n);

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../cli/ports.ts';
-import { GATEWAY_NODE_FLAGS } from '../../cli/service-unit.ts';
+import { gatewayNodeFlags } from '../../cli/service-unit.ts';
 import { SDM630 } from '../../gateway/models/eastron.ts';
 import { limitsFor, planReads } from '../../gateway/poll/planner.ts';
 import { startNodeRed } from './node-red.ts';
@@ -80,7 +80,7 @@ export async function run(meters = 500, seconds = 30): Promise<Figures> {
     // The bundle is what a board runs (docs/deploy.md); the sources through tsx, what a clone runs.
     const bundle = await buildBundle();
     // The bundle as the systemd unit runs it (cli/service-unit.ts), with its node flags.
-    const variants: [string, string[]][] = [['zonemeter', [...GATEWAY_NODE_FLAGS, bundle]], ['zonemeter_tsx', [ZONEMETER]]];
+    const variants: [string, string[]][] = [['zonemeter', [...gatewayNodeFlags(meters), bundle]], ['zonemeter_tsx', [ZONEMETER]]];
     let zm: ProcessUsage | undefined;
     // Bare node idling beside the gateway, measured in the same windows: the gateway's RSS above
     // it is what the job costs (goal for the bundle: ≤ 30 MB for 500 meters).

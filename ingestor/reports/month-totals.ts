@@ -1,11 +1,11 @@
-import type { EndUse, EnergyKind, Facility, Zone } from '../../core/index.ts';
 import type { Period } from '../indicators/period.ts';
 import type { MeterTotal } from '../indicators/quantities.ts';
 import { ql, type InfluxClient } from '../store/influx.ts';
 import { USAGE_1MO, usageSeries, type UsageFigures, type UsageTags } from '../usage/lines.ts';
+import { meterRow, usageTagsOf, type MeterRow } from './meter-row.ts';
 
 interface SeriesMonths {
-  row: Omit<MeterTotal, 'quantity' | 'measuredMs'>;
+  row: MeterRow;
   /** Local month start → [value, measured seconds], as stored in usage_1mo. */
   months: Map<number, [number, number]>;
 }
@@ -17,12 +17,6 @@ export interface MonthTotalsStats {
   loadedAt: number | null;
   loadSeconds: number | null;
 }
-
-const rowOf = (t: UsageTags): SeriesMonths['row'] => {
-  const row: SeriesMonths['row'] = { meter: t.id, building: t.building, kind: t.kind as EnergyKind, role: t.role === 'main' ? 'main' : 'sub', zone: t.zone as Zone, endUse: t.end_use as EndUse };
-  if (t.facility) row.facility = t.facility as Facility;
-  return row;
-};
 
 /**
  * Every meter's monthly usage totals (the usage_1mo points), kept in memory so that annual and
@@ -99,9 +93,7 @@ export class MonthTotals {
         const [series] = await this.influx.query(`SELECT "value", "measured_s" FROM "${USAGE_1MO}" WHERE "site" = ${ql(site)} GROUP BY *`);
         for (const s of series ?? []) {
           if ((s as { partial?: boolean }).partial) throw new Error(`InfluxDB cut the answer for site ${site} short (max-row-limit): monthly totals are read per query instead`);
-          const t = s.tags ?? {};
-          const tags: UsageTags = { site, id: t.meter ?? '', building: t.building ?? '', kind: t.kind as EnergyKind, zone: t.zone as Zone, end_use: t.end_use as EndUse, role: t.role === 'main' ? 'main' : 'sub' };
-          if (t.facility) tags.facility = t.facility as Facility;
+          const tags = usageTagsOf(site, s.tags ?? {});
           for (const v of s.values) this.put(next, tags, Number(v[0]), { value: Number(v[1] ?? 0), estimated: 0, measuredMs: Number(v[2] ?? 0) * 1000 });
         }
       }
@@ -143,7 +135,7 @@ export class MonthTotals {
     if (!site) into.set(meter.site, (site = new Map()));
     const key = usageSeries(meter);
     let s = site.get(key);
-    if (!s) site.set(key, (s = { row: rowOf(meter), months: new Map() }));
+    if (!s) site.set(key, (s = { row: meterRow(meter), months: new Map() }));
     // As usageLine stores them: measured seconds rounded, non-finite values as 0.
     s.months.set(monthStart, [Number.isFinite(f.value) ? f.value : 0, Math.round((Number.isFinite(f.measuredMs) ? f.measuredMs : 0) / 1000)]);
   }

@@ -1,8 +1,8 @@
-import type { EndUse, EnergyKind, Facility, Zone } from '../../core/index.ts';
 import type { Period } from '../indicators/period.ts';
 import type { MeterTotal } from '../indicators/quantities.ts';
 import { ql, type InfluxClient } from '../store/influx.ts';
 import { USAGE_1D, USAGE_1MO } from '../usage/lines.ts';
+import { meterRow, usageTagsOf } from './meter-row.ts';
 import type { MonthTotals } from './month-totals.ts';
 
 const TAGS = ['building', 'kind', 'meter', 'role', 'zone', 'end_use', 'facility'];
@@ -20,16 +20,11 @@ export async function meterTotals(influx: InfluxClient, site: string, periods: r
     const [series] = await influx.query(`SELECT sum("value"), sum("measured_s") FROM "${p.wholeMonths ? USAGE_1MO : USAGE_1D}" WHERE "site" = ${ql(site)} AND time >= ${p.from}ms AND time < ${p.to}ms GROUP BY ${TAGS.map((t) => `"${t}"`).join(', ')}`);
     return series;
   }));
-  return periods.map((_, i) => (results[i] ?? []).map((s) => {
-    const t = s.tags ?? {};
-    const row: MeterTotal = {
-      meter: t.meter ?? '', building: t.building ?? '', kind: t.kind as EnergyKind, role: t.role === 'main' ? 'main' : 'sub',
-      zone: t.zone as Zone, endUse: t.end_use as EndUse, quantity: (s.values[0]?.[1] as number | null) ?? 0,
-      measuredMs: ((s.values[0]?.[2] as number | null) ?? 0) * 1000,
-    };
-    if (t.facility) row.facility = t.facility as Facility;
-    return row;
-  }));
+  return periods.map((_, i) => (results[i] ?? []).map((s): MeterTotal => ({
+    ...meterRow(usageTagsOf(site, s.tags ?? {})),
+    quantity: (s.values[0]?.[1] as number | null) ?? 0,
+    measuredMs: ((s.values[0]?.[2] as number | null) ?? 0) * 1000,
+  })));
 }
 
 /** What changed usage since a point in time: a generation per site and local month start. */

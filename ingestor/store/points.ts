@@ -60,16 +60,6 @@ function decimals(v: number): number {
   return -1;
 }
 
-/** A number as JavaScript's String() prints it (the line protocol's float form). */
-export function formatNumber(v: number): string {
-  const k = decimals(v);
-  if (k <= 0) return String(v);
-  let digits = String(fixedM);
-  if (digits.length <= k) digits = '0'.repeat(k - digits.length + 1) + digits;
-  const cut = digits.length - k;
-  return `${v < 0 ? '-' : ''}${digits.slice(0, cut)}.${digits.slice(cut)}`;
-}
-
 const DOT = 46;
 const MINUS = 45;
 const ZERO = 48;

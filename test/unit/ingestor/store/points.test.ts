@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../../../core/index.ts';
 import type { KnownMeter } from '../../../../ingestor/ingest/directory.ts';
 import { pointIdentity } from '../../../../ingestor/store/writer.ts';
-import { formatNumber, readingLine, readingLines } from '../../../../ingestor/store/points.ts';
+import { readingLine, readingLines } from '../../../../ingestor/store/points.ts';
 
 const meter = (over: Partial<KnownMeter>): KnownMeter => ({
   id: 'm1', site: 's1', gateway: 'gw-1', building: 'b1', kind: 'electricity', zone: 'administrative', end_use: 'lighting_sockets',
@@ -73,8 +73,8 @@ describe('readingLine', () => {
   });
 });
 
-describe('formatNumber', () => {
-  it('prints every number exactly as String() does', () => {
+describe('numbers in lines', () => {
+  it('prints every value exactly as String() does', () => {
     // Values at register resolutions, their negatives, tiny and huge ones, and float noise.
     const samples: number[] = [0, -0, 1, -1, 0.1, 0.2, 0.1 + 0.2, 229.6, 229.60000000000002, 1e-7, 1e-6, 123456.789, 999999999.999999, 1e9 + 0.5, 1e21, 5e-324, Number.MAX_VALUE, 2 ** 53 + 0.5];
     let seed = 42;
@@ -85,7 +85,10 @@ describe('formatNumber', () => {
       const raw = (rand() - 0.3) * magnitude;
       samples.push(k < 7 ? Math.round(raw * 10 ** k) / 10 ** k : raw);
     }
-    const wrong = samples.filter((v) => formatNumber(v) !== String(v));
-    expect(wrong.map((v) => [v, formatNumber(v)])).toEqual([]);
+    const m = meter({});
+    const { lines } = readingLines(samples.map((v, i) => ({ meter: m, reading: { meter: m.id, ts: i, values: { power_kw: v } } as Reading })));
+    const printed = lines.map((l) => /power_kw=(\S+) /.exec(l.toString('latin1'))![1]);
+    const wrong = samples.flatMap((v, i) => (printed[i] === String(v) ? [] : [[v, printed[i]]]));
+    expect(wrong).toEqual([]);
   });
 });

@@ -2,7 +2,10 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { PointWriter, WriterFullError, type LineSink } from '../../../../ingestor/store/writer.ts';
 
-/** A sink that holds each write until the test lets it through, and keeps what it was sent. */
+/**
+ * A sink that holds each write until the test lets it through, and keeps what it was sent: all
+ * waiting writes at once (open), or one by its place in the order they were sent (release).
+ */
 function gatedSink() {
   const writes: string[][] = [];
   const gates: (() => void)[] = [];
@@ -12,23 +15,10 @@ function gatedSink() {
       return new Promise<void>((r) => gates.push(r));
     },
   };
-  return { sink, writes, open: () => gates.splice(0).forEach((g) => g()) };
+  return { sink, writes, open: () => gates.splice(0).forEach((g) => g()), release: (i: number) => gates[i]!() };
 }
 const tick = () => new Promise((r) => setTimeout(r, 20));
 const log = pino({ level: 'silent' });
-
-/** A sink whose writes the test lets through one by one, in any order. */
-function orderedSink() {
-  const writes: string[][] = [];
-  const gates: (() => void)[] = [];
-  const sink: LineSink = {
-    write(lines) {
-      writes.push(lines.map((l) => l.toString()));
-      return new Promise<void>((r) => gates.push(r));
-    },
-  };
-  return { sink, writes, release: (i: number) => gates[i]!() };
-}
 
 describe('PointWriter queue', () => {
   it('keeps two writes in flight, a third waits for one of them', async () => {
@@ -63,7 +53,7 @@ describe('PointWriter queue', () => {
   });
 
   it('settles writes in the order they were accepted, whichever InfluxDB answers first', async () => {
-    const { sink, writes, release } = orderedSink();
+    const { sink, writes, release } = gatedSink();
     const w = new PointWriter(sink, { maxPoints: 1, flushMs: 5, log });
     const settled: string[] = [];
     const first = w.write(['r,m=a v=1 1']).then(() => settled.push('first'));
@@ -80,7 +70,7 @@ describe('PointWriter queue', () => {
   });
 
   it('settles 200,000 resent copies of a point in flight, in order, once it is stored', async () => {
-    const { sink, writes, release } = orderedSink();
+    const { sink, writes, release } = gatedSink();
     const w = new PointWriter(sink, { maxPoints: 1, flushMs: 5, log });
     const slow = w.write(['r,m=a v=1 1']);
     await tick();

@@ -68,7 +68,8 @@ export function countedMeters(meters: readonly AlertMeter[]): AlertMeter[] {
   }
   for (const g of groups.values()) {
     const mains = g.filter((m) => m.role === 'main');
-    out.push(...(mains.length ? mains : g.filter((m) => !m.parent || !ids.has(m.parent))));
+    // A loop, not push(...): a building's group can hold more meters than a call takes arguments.
+    for (const m of mains.length ? mains : g.filter((x) => !x.parent || !ids.has(x.parent))) out.push(m);
   }
   return out;
 }

@@ -2,21 +2,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ZmError } from '../../core/errors.ts';
-import type { JournalStats } from '../journal/types.ts';
-import type { MeterState } from '../poll/index.ts';
-import type { UplinkStats } from '../uplink/uplink.ts';
 import type { ConsoleAuth } from '../console/auth.ts';
 import type { Answer, ConsoleRoutes } from '../console/routes.ts';
 import { json as jsonAnswer } from '../console/lazy.ts';
 import { statusBody, type StatusSources } from './status.ts';
 
-export interface HealthSources extends StatusSources {
-  meters(): MeterState[];
-  journal(): JournalStats;
-  uplink(): UplinkStats;
-  /** Whether the clock is trusted and why (gateway/clock), merged into the status's clock object. */
-  clock?(): object;
-}
+export type HealthSources = StatusSources;
 
 /** The commissioning console on the same listener, and the password that guards everything but /healthz. */
 export interface HealthConsole {

@@ -1,7 +1,9 @@
 import type { MeasurementKey } from '../../core/index.ts';
+import type { GatewayClockStatus } from '../clock/index.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { JournalStats } from '../journal/types.ts';
 import type { MeterState } from '../poll/index.ts';
+import type { UplinkStats } from '../uplink/stats.ts';
 
 /** What a meter is doing, in the words the console shows: the scheduler's state plus timing. */
 export type MeterCondition = 'waiting' | 'ok' | 'slow' | 'failing' | 'backed_off' | 'silent';
@@ -30,6 +32,82 @@ export function busSettings(b: GatewayConfig['buses'][number]): string {
   }
 }
 
+type MeterConfig = GatewayConfig['meters'][number];
+type BusConfig = GatewayConfig['buses'][number];
+
+/**
+ * The body of GET /api/v1/status. The console page imports these types (`import type` only, so
+ * none of the gateway enters its bundle): a field renamed here fails the page's type check.
+ */
+export interface GatewayStatus {
+  site: string;
+  gateway: string;
+  clock: StatusClock;
+  /** Absent when the gateway was built without its config (tests). */
+  buses?: StatusBus[];
+  meters: StatusMeter[];
+  journal: StatusJournal;
+  uplink: StatusUplink;
+}
+
+/** Trust, source and held readings come from gateway/clock, when the gateway has one. */
+export interface StatusClock extends Partial<Omit<GatewayClockStatus, 'now' | 'uptime_s'>> {
+  now: number;
+  iso: string;
+  uptime_s: number;
+}
+
+export interface StatusBus {
+  id: string;
+  type: BusConfig['type'];
+  settings: string;
+  timeout_ms: number;
+  inter_frame_delay_ms: number;
+  meters: number;
+  utilisation: number | null;
+}
+
+/** The scheduler's view of a meter; the fields from `name` on are there when the config names the meter. */
+export interface StatusMeter {
+  id: string;
+  bus: string;
+  online: boolean;
+  state: MeterState['state'];
+  last_read: number | null;
+  consecutive_errors: number;
+  last_error: string | null;
+  reads: number;
+  errors: number;
+  alarms?: string[];
+  name?: string | null;
+  model?: string;
+  protocol?: MeterConfig['protocol'];
+  address?: string | number | null;
+  kind?: NonNullable<MeterConfig['kind']> | null;
+  zone?: MeterConfig['zone'];
+  end_use?: MeterConfig['endUse'];
+  interval_ms?: number;
+  condition?: MeterCondition;
+  last_error_class?: NonNullable<MeterState['lastErrorClass']> | null;
+  last_duration_ms?: number | null;
+  age_ms?: number | null;
+  values?: Partial<Record<MeasurementKey, number>>;
+}
+
+export interface StatusJournal {
+  records: number;
+  bytes: number;
+  first_seq: number | null;
+  last_seq: number;
+  acked_seq: number;
+  oldest_unacked_age_ms: number | null;
+  dropped_records: number;
+  torn_records_skipped: number;
+  alarms: string[];
+}
+
+export type StatusUplink = UplinkStats;
+
 export interface StatusSources {
   site: string;
   gateway: string;
@@ -37,8 +115,9 @@ export interface StatusSources {
   now(): number;
   meters(): MeterState[];
   journal(): JournalStats;
-  uplink(): object;
-  clock?(): object;
+  uplink(): UplinkStats;
+  /** Whether the clock is trusted and why (gateway/clock), merged into the status's clock object. */
+  clock?(): GatewayClockStatus;
   /** The config the gateway runs: buses and meters as the engineer wrote them. */
   config?: GatewayConfig;
   /** Line utilisation per polled bus. */
@@ -47,8 +126,7 @@ export interface StatusSources {
   values?(meter: string): Partial<Record<MeasurementKey, number>> | undefined;
 }
 
-/** The body of GET /api/v1/status. */
-export function statusBody(src: StatusSources): object {
+export function statusBody(src: StatusSources): GatewayStatus {
   const now = src.now();
   const j = src.journal();
   const cfg = src.config;

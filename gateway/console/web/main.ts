@@ -1,10 +1,11 @@
 import { isTextKey, measurement, text, type Lang } from './i18n.ts';
-import { $, errorWords, h, renderBuses, renderMeters, renderSummary, type Status } from './render.ts';
+import type { GatewayStatus } from '../../health/status.ts';
+import { $, errorWords, h, renderBuses, renderMeters, renderSummary } from './render.ts';
 
 const POLL_MS = 1000;
 const state = {
   lang: (localStorage.getItem('zm.gw.lang') === 'en' ? 'en' : 'zh') as Lang,
-  status: null as Status | null,
+  status: null as GatewayStatus | null,
   conn: 'connecting' as 'connecting' | 'online' | 'offline',
   timer: 0,
 };
@@ -35,7 +36,7 @@ function applyLang(): void {
   if (state.status) render(state.status);
 }
 
-function render(s: Status): void {
+function render(s: GatewayStatus): void {
   $('#ident').textContent = `${s.site} / ${s.gateway}`;
   renderSummary(s, state.lang);
   renderBuses(s, state.lang, (bus) => {
@@ -56,7 +57,7 @@ function setConn(c: typeof state.conn): void {
 
 async function poll(): Promise<void> {
   try {
-    state.status = await api<Status>('/api/v1/status');
+    state.status = await api<GatewayStatus>('/api/v1/status');
     setConn('online');
     render(state.status);
   } catch (err) {

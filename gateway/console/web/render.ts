@@ -1,18 +1,5 @@
+import type { GatewayStatus } from '../../health/status.ts';
 import { endUseText, isTextKey, measurement, span, text, zoneText, type Lang, type TextKey } from './i18n.ts';
-
-export interface Status {
-  site: string;
-  gateway: string;
-  clock: { now: number; iso: string; trusted?: boolean; reason?: string; source?: string | null; held?: number };
-  buses?: { id: string; type: string; settings: string; utilisation: number | null; meters: number }[];
-  meters: {
-    id: string; name?: string | null; bus: string; model?: string; address?: string | number | null; zone?: string; end_use?: string;
-    condition?: string; values?: Record<string, number>; age_ms?: number | null; errors: number; reads: number;
-    last_error: string | null; last_error_class?: string | null; alarms?: string[];
-  }[];
-  journal: { records: number; bytes: number; oldest_unacked_age_ms: number | null; alarms: string[] };
-  uplink: { state: string; lastAckAt: number | null; readingsAcked: number; lastError: string | null };
-}
 
 type Child = Node | string | null | undefined | false;
 
@@ -48,7 +35,7 @@ function card(title: string, rows: [string, Child][]): HTMLElement {
   return h('div', { class: 'card' }, h('h3', {}, title), h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
 }
 
-export function renderSummary(s: Status, lang: Lang): void {
+export function renderSummary(s: GatewayStatus, lang: Lang): void {
   const j = s.journal;
   const u = s.uplink;
   const trusted = s.clock.trusted !== false;
@@ -76,7 +63,7 @@ export function renderSummary(s: Status, lang: Lang): void {
   );
 }
 
-export function renderBuses(s: Status, lang: Lang, onScan: (bus: string) => void): void {
+export function renderBuses(s: GatewayStatus, lang: Lang, onScan: (bus: string) => void): void {
   const rows = (s.buses ?? []).map((b) => h('tr', { 'data-bus': b.id },
     h('td', {}, b.id), h('td', {}, b.type), h('td', {}, b.settings),
     h('td', { 'data-utilisation': b.utilisation ?? '' }, b.utilisation === null ? '—'
@@ -100,7 +87,7 @@ function scanButton(bus: string, lang: Lang, onScan: (bus: string) => void): HTM
   return b;
 }
 
-export function renderMeters(s: Status, lang: Lang, onRead: (meter: string) => void): void {
+export function renderMeters(s: GatewayStatus, lang: Lang, onRead: (meter: string) => void): void {
   const rows = s.meters.map((m) => {
     const cond = m.condition ?? 'waiting';
     const values = Object.entries(m.values ?? {}).map(([k, v]) => {

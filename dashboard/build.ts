@@ -1,7 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { buildPage } from '../scripts/build-page.ts';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
@@ -17,22 +16,7 @@ export interface DashboardBuild {
  * ingestor only serves what it finds, so a running server never depends on esbuild or the sources.
  */
 export async function buildDashboard(outDir = path.join(root, 'dist')): Promise<DashboardBuild> {
-  mkdirSync(path.join(outDir, 'assets'), { recursive: true });
-  await build({
-    entryPoints: [path.join(root, 'src/main.ts')],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: ['es2020'],
-    outfile: path.join(outDir, 'assets/app.js'),
-    logLevel: 'silent',
-  });
-  writeFileSync(path.join(outDir, 'assets/app.css'), readFileSync(path.join(root, 'src/style.css')));
-  writeFileSync(path.join(outDir, 'index.html'), readFileSync(path.join(root, 'index.html')));
-  const sizes: Record<string, number> = {};
-  for (const f of ['index.html', ...readdirSync(path.join(outDir, 'assets')).map((a) => `assets/${a}`)]) {
-    sizes[f] = statSync(path.join(outDir, f)).size;
-  }
+  const sizes = await buildPage({ entry: path.join(root, 'src/main.ts'), css: path.join(root, 'src/style.css'), html: path.join(root, 'index.html') }, outDir, 'assets/');
   return { dir: outDir, sizes };
 }
 

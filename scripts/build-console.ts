@@ -1,7 +1,6 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { buildPage } from './build-page.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WEB = path.join(ROOT, 'gateway/console/web');
@@ -12,19 +11,7 @@ const WEB = path.join(ROOT, 'gateway/console/web');
  * esbuild. Here, outside gateway/, because nothing the gateway runs may import esbuild.
  */
 export async function buildConsole(outDir = path.join(ROOT, 'gateway/console/dist')): Promise<{ dir: string; sizes: Record<string, number> }> {
-  mkdirSync(outDir, { recursive: true });
-  await build({
-    entryPoints: [path.join(WEB, 'main.ts')],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: ['es2020'],
-    outfile: path.join(outDir, 'app.js'),
-    logLevel: 'silent',
-  });
-  writeFileSync(path.join(outDir, 'app.css'), readFileSync(path.join(WEB, 'style.css')));
-  writeFileSync(path.join(outDir, 'index.html'), readFileSync(path.join(WEB, 'index.html')));
-  const sizes = Object.fromEntries(['index.html', 'app.js', 'app.css'].map((f) => [f, statSync(path.join(outDir, f)).size]));
+  const sizes = await buildPage({ entry: path.join(WEB, 'main.ts'), css: path.join(WEB, 'style.css'), html: path.join(WEB, 'index.html') }, outDir);
   return { dir: outDir, sizes };
 }
 

@@ -1,6 +1,7 @@
 import { ZONES, END_USES, ENERGY_KINDS, FACILITIES } from '../../core/vocabulary.ts';
+import { named, words, type Lang } from '../../web/i18n.ts';
 
-export type Lang = 'zh' | 'en';
+export type { Lang } from '../../web/i18n.ts';
 
 const TEXT = {
   title: { zh: '分区计量', en: 'Zone metering' },
@@ -107,19 +108,10 @@ const TEXT = {
   gateway: { zh: '网关', en: 'Gateway' },
 } as const;
 export type TextKey = keyof typeof TEXT;
+export const WORDS = words(TEXT);
+export const { text, isTextKey } = WORDS;
 
-export function text(key: TextKey, lang: Lang): string {
-  return TEXT[key][lang];
-}
-
-export function isTextKey(key: string): key is TextKey {
-  return Object.hasOwn(TEXT, key);
-}
-
-type Named = Record<string, { zh: string; en: string }>;
-const name = (table: Named, key: string, lang: Lang) => table[key]?.[lang] ?? key;
-
-export const zoneName = (zone: string, lang: Lang) => name(ZONES, zone, lang);
-export const endUseName = (endUse: string, lang: Lang) => name(END_USES, endUse, lang);
-export const kindName = (kind: string, lang: Lang) => name(ENERGY_KINDS, kind, lang);
-export const facilityName = (facility: string, lang: Lang) => name(FACILITIES, facility, lang);
+export const zoneName = (zone: string, lang: Lang) => named(ZONES, zone, lang);
+export const endUseName = (endUse: string, lang: Lang) => named(END_USES, endUse, lang);
+export const kindName = (kind: string, lang: Lang) => named(ENERGY_KINDS, kind, lang);
+export const facilityName = (facility: string, lang: Lang) => named(FACILITIES, facility, lang);

@@ -1,14 +1,16 @@
 import { api, ApiError, openLive, type AlertInfo, type LiveReading, type MeterInfo } from './api.ts';
-import { $, h } from './dom.ts';
-import { isTextKey, text, type Lang } from './i18n.ts';
+import { $, h } from '../../web/dom.ts';
+import { onLangSwitch, renderChrome, savedLang } from '../../web/page.ts';
+import { text, WORDS } from './i18n.ts';
 import { loadCoverage, loadFlow, loadOverview } from './report.ts';
 import { renderDay, type Point } from './views/day.ts';
 import { renderHealth, type HealthData } from './views/health.ts';
 import { renderAlerts } from './views/alerts.ts';
 import { renderCards, renderNow } from './views/live.ts';
 
+const LANG_KEY = 'zm.lang';
 const state = {
-  lang: (localStorage.getItem('zm.lang') === 'en' ? 'en' : 'zh') as Lang,
+  lang: savedLang(LANG_KEY),
   site: localStorage.getItem('zm.site') ?? '',
   building: '',
   conn: 'connecting' as 'connecting' | 'open' | 'closed',
@@ -24,19 +26,6 @@ const state = {
 
 const inScope = (r: { site: string; building: string }) =>
   (!state.site || r.site === state.site) && (!state.building || r.building === state.building);
-
-function renderChrome(): void {
-  const { lang } = state;
-  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
-    const key = el.dataset.i18n!;
-    if (isTextKey(key)) el.textContent = text(key, lang);
-  }
-  $('#lang').textContent = text('switchTo', lang);
-  const conn = $('#conn');
-  conn.dataset.state = state.conn;
-  conn.textContent = text(state.conn, lang);
-}
 
 function renderPickers(): void {
   const sites = [...new Set([...state.meters.values()].map((m) => m.site))].sort();
@@ -115,7 +104,7 @@ async function refreshAlerts(): Promise<void> {
 }
 
 function renderAll(): void {
-  renderChrome();
+  renderChrome(state.lang, WORDS, state.conn);
   renderPickers();
   renderLive();
   renderHealthView();
@@ -186,9 +175,8 @@ async function refreshHealth(): Promise<void> {
   else renderHealthView();
 }
 
-$('#lang').addEventListener('click', () => {
-  state.lang = state.lang === 'zh' ? 'en' : 'zh';
-  localStorage.setItem('zm.lang', state.lang);
+onLangSwitch(LANG_KEY, () => state.lang, (lang) => {
+  state.lang = lang;
   renderAll();
   void refreshReports();
 });
@@ -210,7 +198,7 @@ $<HTMLSelectElement>('#building').addEventListener('change', (e) => {
 
 renderAll();
 openLive(undefined, {
-  state: (s) => { state.conn = s; renderChrome(); },
+  state: (s) => { state.conn = s; renderChrome(state.lang, WORDS, state.conn); },
   readings: (rs) => {
     for (const r of rs) {
       const prev = state.latest.get(r.meter);

@@ -58,10 +58,18 @@ describe('import graph', () => {
     expect(bad).toEqual([]);
   });
 
-  it('dashboard reaches only core, and the ingestor over HTTP', () => {
-    const bad = edges('dashboard').filter((e) => !e.target.startsWith('pkg:') && !['core', 'dashboard'].includes(top(e.target))
+  it('dashboard reaches only core and web/, and the ingestor over HTTP', () => {
+    const bad = edges('dashboard').filter((e) => !e.target.startsWith('pkg:') && !['core', 'dashboard', 'web'].includes(top(e.target))
       && !(e.from === path.join('dashboard', 'build.ts') && e.target === path.join('scripts', 'build-page.ts')));
     expect(bad).toEqual([]);
+  });
+
+  it('web/ is browser code both pages share: it imports only its own files, and only the two pages import it', () => {
+    expect(edges('web').filter((e) => top(e.target) !== 'web')).toEqual([]);
+    const pages = [path.join('dashboard', 'src') + path.sep, path.join('gateway', 'console', 'web') + path.sep];
+    const users = ['.', 'core', 'gateway', 'ingestor', 'simulators', 'dashboard', 'cli', 'scripts'].flatMap(edges).filter((e) => top(e.target) === 'web');
+    expect(users.length).toBeGreaterThan(2);
+    expect(users.filter((e) => !pages.some((p) => e.from.startsWith(p)))).toEqual([]);
   });
 
   it('ingestor/indicators are pure: core, the registry and their own files; no package, store, reports, fastify or InfluxDB client', () => {

@@ -1,6 +1,6 @@
 import { ALERT_TEXT } from '../../../core/alert-rules.ts';
+import { h } from '../../../web/dom.ts';
 import type { AlertInfo } from '../api.ts';
-import { h } from '../dom.ts';
 import { dateTime, num } from '../format.ts';
 import { text, type Lang } from '../i18n.ts';
 

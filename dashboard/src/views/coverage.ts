@@ -1,5 +1,5 @@
+import { h } from '../../../web/dom.ts';
 import type { CoverageReport } from '../api.ts';
-import { h } from '../dom.ts';
 import { num, pct } from '../format.ts';
 import { facilityName, kindName, text, zoneName, type Lang, type TextKey } from '../i18n.ts';
 

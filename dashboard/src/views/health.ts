@@ -1,5 +1,5 @@
+import { h } from '../../../web/dom.ts';
 import type { GatewayInfo, MeterInfo, QuarantineEntry } from '../api.ts';
-import { h } from '../dom.ts';
 import { age, bytes, dateTime } from '../format.ts';
 import { endUseName, kindName, text, zoneName, type Lang } from '../i18n.ts';
 import { platformsPanel } from './platforms.ts';

@@ -1,7 +1,7 @@
 import { MEASUREMENTS, isMeasurementKey } from '../../../core/measurements.ts';
 import { END_USE_KEYS, ZONE_KEYS } from '../../../core/vocabulary.ts';
+import { h } from '../../../web/dom.ts';
 import type { LiveReading, MeterInfo } from '../api.ts';
-import { h } from '../dom.ts';
 import { num, time } from '../format.ts';
 import { endUseName, kindName, text, zoneName, type Lang, type TextKey } from '../i18n.ts';
 

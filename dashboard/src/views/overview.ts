@@ -1,5 +1,5 @@
+import { h } from '../../../web/dom.ts';
 import { draw, PALETTE } from '../charts.ts';
-import { h } from '../dom.ts';
 import { num, pct } from '../format.ts';
 import type { IndicatorKey } from '../api.ts';
 import { text, type Lang, type TextKey } from '../i18n.ts';

@@ -1,5 +1,5 @@
+import { h } from '../../../web/dom.ts';
 import { api, type PlatformInfo } from '../api.ts';
-import { h } from '../dom.ts';
 import type { Lang } from '../i18n.ts';
 
 // The panel's own words, so it stays apart from the shared dictionary.

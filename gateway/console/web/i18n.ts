@@ -1,7 +1,8 @@
 import { END_USES, ZONES } from '../../../core/vocabulary.ts';
 import { MEASUREMENTS, type MeasurementKey } from '../../../core/measurements.ts';
+import { named, words, type Lang } from '../../../web/i18n.ts';
 
-export type Lang = 'zh' | 'en';
+export type { Lang } from '../../../web/i18n.ts';
 
 const TEXT = {
   title: { zh: '网关调试', en: 'Gateway console' },
@@ -91,15 +92,11 @@ const TEXT = {
 } as const;
 
 export type TextKey = keyof typeof TEXT;
-export const isTextKey = (k: string): k is TextKey => k in TEXT;
-export const text = (k: TextKey, lang: Lang): string => TEXT[k][lang];
+export const WORDS = words(TEXT);
+export const { text, isTextKey } = WORDS;
 
-export function zoneText(z: string, lang: Lang): string {
-  return (ZONES as Record<string, { zh: string; en: string }>)[z]?.[lang] ?? z;
-}
-export function endUseText(e: string, lang: Lang): string {
-  return (END_USES as Record<string, { zh: string; en: string }>)[e]?.[lang] ?? e;
-}
+export const zoneText = (z: string, lang: Lang): string => named(ZONES, z, lang);
+export const endUseText = (e: string, lang: Lang): string => named(END_USES, e, lang);
 export function measurement(k: string, lang: Lang): { label: string; unit: string } {
   const d = MEASUREMENTS[k as MeasurementKey];
   return d ? { label: d[lang], unit: d.unit } : { label: k, unit: '' };

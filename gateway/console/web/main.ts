@@ -1,10 +1,13 @@
-import { isTextKey, measurement, text, type Lang } from './i18n.ts';
 import type { GatewayStatus } from '../../health/status.ts';
-import { $, errorWords, h, renderBuses, renderMeters, renderSummary } from './render.ts';
+import { $, h } from '../../../web/dom.ts';
+import { onLangSwitch, renderChrome, savedLang } from '../../../web/page.ts';
+import { isTextKey, measurement, text, WORDS } from './i18n.ts';
+import { errorWords, renderBuses, renderMeters, renderSummary } from './render.ts';
 
 const POLL_MS = 1000;
+const LANG_KEY = 'zm.gw.lang';
 const state = {
-  lang: (localStorage.getItem('zm.gw.lang') === 'en' ? 'en' : 'zh') as Lang,
+  lang: savedLang(LANG_KEY),
   status: null as GatewayStatus | null,
   conn: 'connecting' as 'connecting' | 'online' | 'offline',
   timer: 0,
@@ -23,16 +26,7 @@ async function api<T>(path: string, init?: { method: string; body?: unknown }): 
 }
 
 function applyLang(): void {
-  const { lang } = state;
-  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
-    const key = el.dataset.i18n!;
-    if (isTextKey(key)) el.textContent = text(key, lang);
-  }
-  $('#lang').textContent = text('switchTo', lang);
-  const conn = $('#conn');
-  conn.dataset.state = state.conn;
-  conn.textContent = text(state.conn, lang);
+  renderChrome(state.lang, WORDS, state.conn);
   if (state.status) render(state.status);
 }
 
@@ -177,9 +171,8 @@ async function login(ev: Event): Promise<void> {
   }
 }
 
-$('#lang').addEventListener('click', () => {
-  state.lang = state.lang === 'zh' ? 'en' : 'zh';
-  localStorage.setItem('zm.gw.lang', state.lang);
+onLangSwitch(LANG_KEY, () => state.lang, (lang) => {
+  state.lang = lang;
   applyLang();
 });
 $('#login-form').addEventListener('submit', (ev) => void login(ev));

@@ -1,20 +1,6 @@
 import type { GatewayStatus } from '../../health/status.ts';
+import { $, h, type Child } from '../../../web/dom.ts';
 import { endUseText, isTextKey, measurement, span, text, zoneText, type Lang, type TextKey } from './i18n.ts';
-
-type Child = Node | string | null | undefined | false;
-
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | number | boolean | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === false) continue;
-    if (k === 'class') el.className = String(v);
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
-  return el;
-}
-
-export const $ = <T extends HTMLElement>(sel: string): T => document.querySelector(sel) as T;
 
 const badge = (v: string, label: string) => h('span', { class: 'badge', 'data-v': v }, label);
 const num = (v: number) => String(Number(v.toPrecision(8)));

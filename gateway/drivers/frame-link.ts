@@ -1,5 +1,4 @@
 import net from 'node:net';
-import { SerialPort } from 'serialport';
 import { LinkDownError } from './errors.ts';
 import { ProtocolTimeoutError } from '../protocols/errors.ts';
 import { describeTarget, type LinkTarget } from './modbus-link.ts';
@@ -106,6 +105,9 @@ export function createFrameLink(target: Exclude<LinkTarget, { type: 'tcp' }>, op
 }
 
 async function openSerial(t: Extract<LinkTarget, { type: 'rtu' }>, timeoutMs: number): Promise<Port> {
+  // Loaded here, not at start-up: serialport's native addon costs a gateway without serial
+  // lines memory for nothing.
+  const { SerialPort } = await import('serialport');
   const sp = new SerialPort({
     path: t.path, baudRate: t.baud, parity: t.parity ?? 'none', dataBits: t.dataBits ?? 8, stopBits: t.stopBits ?? 1, autoOpen: false,
   });

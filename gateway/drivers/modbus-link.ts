@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
-import ModbusSerial from 'modbus-serial';
+import type ModbusSerial from 'modbus-serial';
 import type { ModbusLink } from './link.ts';
 import { LinkDownError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError } from './errors.ts';
+import { createModbusTcpLink } from './modbus-tcp.ts';
 
 export type LinkTarget =
   | { type: 'tcp'; host: string; port: number }
@@ -16,10 +17,13 @@ export interface LinkOptions {
 }
 
 interface RegisterResult { buffer: Buffer }
-// modbus-serial is CommonJS: under Node ESM the default import is module.exports, whose `default`
-// is the ModbusRTU class again.
-const ModbusRTU = ModbusSerial.default;
-type Client = InstanceType<typeof ModbusRTU>;
+type Client = InstanceType<typeof ModbusSerial.default>;
+
+// Loaded on first use: modbus-serial loads serialport and its native addon, which a gateway with
+// only Modbus TCP meters never needs. modbus-serial is CommonJS: under Node ESM the default
+// import is module.exports, whose `default` is the ModbusRTU class again.
+let modbusSerial: Promise<typeof ModbusSerial.default> | null = null;
+const loadModbusSerial = () => (modbusSerial ??= import('modbus-serial').then((m) => m.default.default));
 
 /** What a link is called in logs and errors. */
 export function describeTarget(t: LinkTarget): string {
@@ -27,12 +31,14 @@ export function describeTarget(t: LinkTarget): string {
 }
 
 /**
- * A ModbusLink over npm modbus-serial. It connects on first use and again after the link drops,
+ * The link for a target: Modbus TCP through modbus-tcp.ts, serial RTU and raw RTU over TCP
+ * through npm modbus-serial. It connects on first use and again after the link drops,
  * and runs one transaction at a time: modbus-serial matches an RTU answer only to the last request
  * (RTU frames carry no transaction id), so overlapping requests on one client would mix up answers.
  * For raw RTU over TCP this one client is the bridge's single shared connection.
  */
 export function createModbusLink(target: LinkTarget, options: LinkOptions = {}): ModbusLink {
+  if (target.type === 'tcp') return createModbusTcpLink(target, options);
   const connectTimeoutMs = options.connectTimeoutMs ?? 3000;
   const reconnectDelayMs = options.reconnectDelayMs ?? 1000;
   let client: Client | null = null;
@@ -59,12 +65,15 @@ export function createModbusLink(target: LinkTarget, options: LinkOptions = {}):
     if (Date.now() - lastConnectFailure < reconnectDelayMs) {
       throw new LinkDownError(`${describeTarget(target)}: not connected (last attempt: ${lastConnectError})`);
     }
-    const c = new ModbusRTU();
+    let c: Client;
+    try {
+      c = new (await loadModbusSerial())();
+    } catch (err) {
+      throw new LinkDownError(`${describeTarget(target)}: modbus-serial could not be loaded: ${(err as Error).message}`, { cause: err });
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
-      const opening = target.type === 'tcp'
-        ? c.connectTCP(target.host, { port: target.port })
-        : target.type === 'rtu-over-tcp'
+      const opening = target.type === 'rtu-over-tcp'
           ? c.connectTelnet(target.host, { port: target.port })
           : c.connectRTUBuffered(target.path, {
             baudRate: target.baud, parity: target.parity ?? 'none', dataBits: target.dataBits ?? 8, stopBits: target.stopBits ?? 1,
@@ -95,7 +104,7 @@ export function createModbusLink(target: LinkTarget, options: LinkOptions = {}):
     if (closed) throw new LinkDownError(`${describeTarget(target)}: link closed`);
     connecting ??= connect().finally(() => { connecting = null; });
     const c = await connecting;
-    if (target.type !== 'tcp') discardStaleInput(c);
+    discardStaleInput(c);
     c.setTimeout(timeoutMs);
     return new Promise<Buffer>((resolve, reject) => {
       let done = false;
@@ -111,9 +120,9 @@ export function createModbusLink(target: LinkTarget, options: LinkOptions = {}):
           reject(mapped);
         } else resolve(data!);
       };
-      // modbus-serial never removes a finished transaction: a TCP client keeps up to 256 of them,
-      // each holding its callback, timer and buffers, which for 500 meters is ~200 MB of garbage
-      // it keeps alive. Drop ours once it has answered (the id is the one the write will use).
+      // modbus-serial never removes a finished transaction: each keeps its callback, timer and
+      // buffers alive under its id (an id per request on its TCP-style ports, one shared key on
+      // serial ports). Drop ours once it has answered (the id is the one the write will use).
       const book = (c as unknown as { _transactions: Record<string, { next?: unknown } | undefined>; _port: { _transactionIdWrite?: number } });
       const id = String(book._port._transactionIdWrite);
       const cb = (err: Error | null, res?: RegisterResult) => {

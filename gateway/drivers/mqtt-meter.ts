@@ -1,4 +1,4 @@
-import mqtt from 'mqtt';
+import { connectMqtt } from './mqtt-connect.ts';
 import type { Logger } from 'pino';
 import type { MeasurementKey } from '../../core/index.ts';
 import type { BusConfig, MeterConfig } from '../config.ts';
@@ -26,7 +26,7 @@ export function startMqttMeters(bus: Extract<BusConfig, { type: 'mqtt' }>, meter
   const log = deps.log.child({ bus: bus.id });
   const mapped = meters.filter((m) => m.mqtt);
   const topics = [...new Set(mapped.map((m) => m.mqtt!.topic))];
-  const client = mqtt.connect(bus.url, {
+  const client = connectMqtt(bus.url, {
     username: bus.username,
     password: bus.password,
     reconnectPeriod: 1000,

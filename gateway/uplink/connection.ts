@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { connectMqtt } from '../drivers/mqtt-connect.ts';
 import type { Logger } from 'pino';
 import type { Manifest, Status } from '../../core/index.ts';
 import { topics } from '../../core/wire.ts';
@@ -84,7 +85,7 @@ export class UplinkConnection {
     if (this.stopped) return;
     const stats = this.deps.stats;
     stats.state = 'connecting';
-    const client = mqtt.connect(this.cfg.url, this.options());
+    const client = connectMqtt(this.cfg.url, this.options());
     this.current = client;
     client.on('connect', () => void this.onConnect(client));
     client.on('message', (topic, payload) => this.deps.onMessage(topic, payload));

@@ -97,11 +97,10 @@ export function createPoller(config: GatewayConfig, deps: PollerDeps): Poller {
         ? deps.createFrameLink(serialBus)
         : createFrameLink(targetOf(serialBus) as Exclude<ReturnType<typeof targetOf>, { type: 'tcp' }>, { connectTimeoutMs: Math.max(serialBus.timeoutMs, 1000) });
       const link = gateFrameLink(raw, serialBus.interFrameDelayMs);
-      const busLog = log.child({ bus: bus.id });
       const sched = createBusScheduler(serialBus, meters, (m) => serialReader(m as typeof m & { protocol: typeof protocol }, link, {
         clock: now,
-        onUnsupported: (what, reason) => busLog.warn({ meter: m.id, reason }, `${what} not served by this meter; no longer asked`),
-      }), { log: busLog, onReading: deps.onReading, now, ...(deps.scheduler ? { options: deps.scheduler } : {}) });
+        onUnsupported: (what, reason) => log.warn({ bus: bus.id, meter: m.id, reason }, `${what} not served by this meter; no longer asked`),
+      }), { log, onReading: deps.onReading, now, ...(deps.scheduler ? { options: deps.scheduler } : {}) });
       schedulers.push({ ...sched, stop: async () => { await sched.stop(); await link.close(); } });
       lines.set(bus.id, { line: { kind: 'frame', link, lend: sched.lend }, utilisation: sched.utilisation });
       continue;
@@ -111,7 +110,7 @@ export function createPoller(config: GatewayConfig, deps: PollerDeps): Poller {
     const raw = deps.createLink ? deps.createLink(modbusBus) : createBusLink(modbusBus, { connectTimeoutMs: Math.max(modbusBus.timeoutMs, 1000) });
     const link = gateLink(raw, Math.max(minGap, modbusBus.interFrameDelayMs));
     const sched = createBusScheduler(modbusBus, meters, modbusReader(link, now), {
-      log: log.child({ bus: bus.id }), onReading: deps.onReading, now, ...(deps.scheduler ? { options: deps.scheduler } : {}),
+      log, onReading: deps.onReading, now, ...(deps.scheduler ? { options: deps.scheduler } : {}),
     });
     schedulers.push({ ...sched, stop: async () => { await sched.stop(); await link.close(); } });
     lines.set(bus.id, { line: { kind: 'modbus', link, lend: sched.lend }, utilisation: sched.utilisation });

@@ -67,11 +67,20 @@ export function floatStep(measurement: MeasurementKey): number {
  */
 const FLOAT_DIGITS = { float32: 7, float64: 16 } as const;
 
+// Remembered per register definition: stepDecimals prints numbers to count digits, and the poll
+// loop asks for every value it decodes (a few percent of the gateway's CPU at 500 meters).
+const decimalsByDef = new WeakMap<RegisterDef, number>();
+
 /** Most decimals a register's decoded value may carry: what its resolution writes exactly. */
 export function registerDecimals(def: RegisterDef): number {
-  if (def.type === 'float32' || def.type === 'float64') return stepDecimals(def.resolution ?? floatStep(def.measurement));
-  const d = stepDecimals(def.resolution ?? def.scale);
-  return def.offset ? Math.max(d, stepDecimals(def.offset)) : d;
+  let d = decimalsByDef.get(def);
+  if (d === undefined) {
+    d = def.type === 'float32' || def.type === 'float64'
+      ? stepDecimals(def.resolution ?? floatStep(def.measurement))
+      : def.offset ? Math.max(stepDecimals(def.resolution ?? def.scale), stepDecimals(def.offset)) : stepDecimals(def.resolution ?? def.scale);
+    decimalsByDef.set(def, d);
+  }
+  return d;
 }
 
 /**

@@ -12,6 +12,8 @@ export interface GatewayUnitOptions {
   watchdogSec?: number;
   /** Node flags before the program (default GATEWAY_NODE_FLAGS), e.g. adding --max-semi-space-size=1. */
   nodeFlags?: readonly string[];
+  /** More Environment= lines (gatewayEnvironment). */
+  environment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -30,15 +32,39 @@ export const GATEWAY_NODE_FLAGS: readonly string[] = ['--lite-mode'];
 export const LITE_MODE_MAX_METERS = 100;
 
 /**
- * Above LITE_MODE_MAX_METERS: a 1 MB young generation. Under 500 reads a second V8 grows its
- * young generation to the 16 MB default and the heap after it; capped, the gateway held 90–92 MB
- * RSS instead of 121–127 MB (bare node 39.6 MB) for 12–17% of a core instead of 11–12% (three
- * runs each, same simulator and ingestor). V8 honoured the young generation's size only with an
- * old-space limit beside it (alone it changed nothing, twice), so one is given, generous enough
- * never to be what stops a large site: 256 MB, or half a megabyte per meter.
+ * Above LITE_MODE_MAX_METERS: V8's baseline compiler (Sparkplug) without its optimizing one, a
+ * 1 MB young generation, and glibc's malloc kept from hoarding. 500 Modbus TCP meters each second,
+ * same simulator and ingestor, RSS above bare node / CPU (test/bench/gateway-polling.bench.ts
+ * and the runs behind it):
+ * - no flags: 82.5 MB; the young generation grows to its 16 MB default and the heap after it.
+ * - --max-semi-space-size=1 (honoured only with an old-space limit beside it; alone it changed
+ *   nothing, twice): 51–52 MB, 11–15% of a core.
+ * - plus one malloc arena and fixed trim/mmap thresholds (MALLOC_* below): 35 MB. TurboFan compiles
+ *   on worker threads, each with its own arena, and the zones it frees stay in them.
+ * - plus --no-opt: 29.5 MB, about 20% of a core (--lite-mode: 31 MB but 38–44%, and it fell behind).
+ * The optimizing compiler is what the memory goal (≤ 30 MB above bare node for 500 meters) costs:
+ * about 8 points of a core at 500 reads a second, still under Node-RED's 26% on the same load.
+ * The old-space limit is generous enough never to be what stops a large site: 256 MB, or half a
+ * megabyte per meter.
  */
 export function largeSiteNodeFlags(meters: number): readonly string[] {
-  return ['--max-semi-space-size=1', `--max-old-space-size=${Math.max(256, Math.ceil(meters / 2))}`];
+  return ['--no-opt', '--max-semi-space-size=1', `--max-old-space-size=${Math.max(256, Math.ceil(meters / 2))}`];
+}
+
+/**
+ * Environment for a large site's unit (see largeSiteNodeFlags): one malloc arena instead of one per
+ * thread, and memory above 128 KB returned to the system when freed rather than kept by glibc's
+ * adaptive thresholds. Both are glibc's documented tunables (mallopt(3)); other C libraries ignore them.
+ */
+export const LARGE_SITE_ENVIRONMENT: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '1',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+};
+
+/** The unit's environment besides ZM_LOG_LEVEL for a config of `meters` meters. */
+export function gatewayEnvironment(meters: number | undefined): Readonly<Record<string, string>> {
+  return meters === undefined || meters <= LITE_MODE_MAX_METERS ? {} : LARGE_SITE_ENVIRONMENT;
 }
 
 /** The unit's node flags for a config of `meters` meters (undefined: no config yet, a board's). */
@@ -99,6 +125,7 @@ export function gatewayUnit(o: GatewayUnitOptions): string {
     'StandardError=journal',
     'SyslogIdentifier=zonemeter-gateway',
     'Environment=ZM_LOG_LEVEL=info',
+    ...Object.entries(o.environment ?? {}).map(([k, v]) => `Environment=${word(`${k}=${v}`)}`),
     'NoNewPrivileges=yes',
     'ProtectSystem=strict',
     'ProtectHome=read-only',

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../cli/ports.ts';
-import { gatewayNodeFlags } from '../../cli/service-unit.ts';
+import { gatewayEnvironment, gatewayNodeFlags } from '../../cli/service-unit.ts';
 import { SDM630 } from '../../gateway/models/eastron.ts';
 import { limitsFor, planReads } from '../../gateway/poll/planner.ts';
 import { startNodeRed } from './node-red.ts';
@@ -69,7 +69,7 @@ async function measureWithSim(pid: number, simPid: number, ms: number): Promise<
 export async function run(meters = 500, seconds = 30): Promise<Figures> {
   const stack = await startBenchInfluxd('zm-bench-polling-');
   const children: Child[] = [];
-  const figures: Figures = { gateway: 'dist/zonemeter.mjs (npm run build); zonemeter_tsx: bin/zonemeter.js', meters, registers_per_meter: SDM630.registers.length, requests_per_meter: planReads(SDM630.registers, limitsFor(SDM630)).length, window_s: seconds };
+  const figures: Figures = { gateway: `dist/zonemeter.mjs (npm run build) run as the unit runs it: node ${gatewayNodeFlags(meters).join(' ')} ${Object.entries(gatewayEnvironment(meters)).map(([k, v]) => `${k}=${v}`).join(' ')}; zonemeter_tsx: bin/zonemeter.js`, meters, registers_per_meter: SDM630.registers.length, requests_per_meter: planReads(SDM630.registers, limitsFor(SDM630)).length, window_s: seconds };
   try {
     const sim = await startSimProcess(meters);
     children.push(sim.child);
@@ -79,18 +79,21 @@ export async function run(meters = 500, seconds = 30): Promise<Figures> {
 
     // The bundle is what a board runs (docs/deploy.md); the sources through tsx, what a clone runs.
     const bundle = await buildBundle();
-    // The bundle as the systemd unit runs it (cli/service-unit.ts), with its node flags.
-    const variants: [string, string[]][] = [['zonemeter', [...gatewayNodeFlags(meters), bundle]], ['zonemeter_tsx', [ZONEMETER]]];
+    // The bundle as the systemd unit runs it (cli/service-unit.ts), with its node flags and environment.
+    const variants: [string, string[], Readonly<Record<string, string>>][] = [
+      ['zonemeter', [...gatewayNodeFlags(meters), bundle], gatewayEnvironment(meters)],
+      ['zonemeter_tsx', [ZONEMETER], {}],
+    ];
     let zm: ProcessUsage | undefined;
     // Bare node idling beside the gateway, measured in the same windows: the gateway's RSS above
     // it is what the job costs (goal for the bundle: ≤ 30 MB for 500 meters).
     const bare = startChild(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
     children.push(bare);
-    for (const [name, argv] of variants) {
+    for (const [name, argv, env] of variants) {
       const file = path.join(stack.dir, `${name}.json`);
       const httpPort = await freePort();
       writeFileSync(file, JSON.stringify(gatewayConfig({ targets, mqttUrl: ingestor.mqttUrl, password: ingestor.passwords['gw-1']!, journalDir: path.join(stack.dir, `journal-${name}`), httpPort })));
-      const gw = startChild(process.execPath, [...argv, 'gateway', 'run', '-c', file], { env: { ...process.env, ZM_LOG_LEVEL: 'warn' } });
+      const gw = startChild(process.execPath, [...argv, 'gateway', 'run', '-c', file], { env: { ...process.env, ...env, ZM_LOG_LEVEL: 'warn' } });
       children.push(gw);
       await sleep(WARMUP_MS);
       if (!alive(gw)) throw new Error(`gateway (${name}) exited:\n${gw.tail()}`);

@@ -137,7 +137,10 @@ export function createModbusTcpLink(target: { host: string; port: number }, opti
         return;
       }
       s.on('data', (chunk: Buffer) => onData(s, chunk));
-      s.on('error', (err) => drop(s, err.message));
+      // Dropped as soon as the device ends its side, so the next request opens a new connection
+      // instead of writing into this one ("socket has been ended by the other party").
+      s.on('end', () => drop(s, 'connection closed by the device'));
+      s.on('error', (err) => drop(s, s.readableEnded ? 'connection closed by the device' : err.message));
       s.on('close', () => drop(s, 'connection closed by the device'));
       socket = s;
       rx = null;
@@ -148,6 +151,7 @@ export function createModbusTcpLink(target: { host: string; port: number }, opti
   const transaction = async (unitId: number, fc: 3 | 4, address: number, count: number, timeoutMs: number): Promise<Buffer> => {
     if (closed) throw new LinkDownError(`${name}: link closed`);
     if (!Number.isInteger(count) || count < 1 || count > MAX_REGISTERS) throw new RangeError(`register count ${count} out of range (1–${MAX_REGISTERS})`);
+    if (socket && !socket.writable) drop(socket, 'connection closed by the device');
     const s = socket ?? await (connecting ??= connect().finally(() => { connecting = null; }));
     tid = (tid + 1) & 0xffff;
     const req = Buffer.allocUnsafe(12);

@@ -179,6 +179,15 @@ describe('Modbus TCP link', () => {
     expect(Date.now() - t0).toBeLessThan(4000);
   });
 
+  it('opens a new connection for the next read after the device ends its side', async () => {
+    const srv = track(await scripted((req, sock) => { sock.write(answer(req)); sock.end(); }));
+    const l = link(srv.port, { reconnectDelayMs: 0 });
+    expect(words(await l.readRegisters(1, 3, 4, 1, 1000))).toEqual([valueAt(4)]);
+    await sleep(50);
+    expect(words(await l.readRegisters(1, 3, 5, 1, 1000))).toEqual([valueAt(5)]);
+    expect(srv.connections()).toBe(2);
+  });
+
   it('does not retry a refused connection before the reconnect delay, then connects', async () => {
     const probe = await scripted(() => undefined);
     const port = probe.port;

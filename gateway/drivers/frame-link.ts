@@ -2,6 +2,7 @@ import net from 'node:net';
 import { LinkDownError } from './errors.ts';
 import { ProtocolTimeoutError } from '../protocols/errors.ts';
 import { describeTarget, type LinkTarget } from './modbus-link.ts';
+import { oneAtATime } from './one-at-a-time.ts';
 
 /**
  * What a frame-based protocol (DL/T 645, CJ/T 188, …) needs from a line: send a request and
@@ -34,7 +35,7 @@ export function createFrameLink(target: Exclude<LinkTarget, { type: 'tcp' }>, op
   let lastFailure = 0;
   let lastError = '';
   let closed = false;
-  let chain: Promise<unknown> = Promise.resolve();
+  const queue = oneAtATime();
   const name = describeTarget(target);
 
   const open = async (): Promise<Port> => {
@@ -90,13 +91,11 @@ export function createFrameLink(target: Exclude<LinkTarget, { type: 'tcp' }>, op
 
   return {
     transact(request, complete, timeoutMs) {
-      const run = chain.then(() => transaction(request, complete, timeoutMs));
-      chain = run.catch(() => undefined);
-      return run;
+      return queue.run(() => transaction(request, complete, timeoutMs));
     },
     async close() {
       closed = true;
-      await chain;
+      await queue.idle();
       const p = port;
       port = null;
       if (p) await p.destroy();

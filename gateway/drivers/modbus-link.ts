@@ -3,6 +3,7 @@ import type ModbusSerial from 'modbus-serial';
 import type { ModbusLink } from './link.ts';
 import { LinkDownError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError } from './errors.ts';
 import { createModbusTcpLink } from './modbus-tcp.ts';
+import { oneAtATime } from './one-at-a-time.ts';
 
 export type LinkTarget =
   | { type: 'tcp'; host: string; port: number }
@@ -46,7 +47,7 @@ export function createModbusLink(target: LinkTarget, options: LinkOptions = {}):
   let lastConnectFailure = 0;
   let lastConnectError = '';
   let closed = false;
-  let chain: Promise<unknown> = Promise.resolve();
+  const queue = oneAtATime();
 
   const drop = (c: Client | null) => {
     if (!c) return;
@@ -140,13 +141,11 @@ export function createModbusLink(target: LinkTarget, options: LinkOptions = {}):
 
   return {
     readRegisters(unitId, fc, address, count, timeoutMs) {
-      const run = chain.then(() => transaction(unitId, fc, address, count, timeoutMs));
-      chain = run.catch(() => undefined);
-      return run;
+      return queue.run(() => transaction(unitId, fc, address, count, timeoutMs));
     },
     async close() {
       closed = true;
-      await chain;
+      await queue.idle();
       const c = client;
       client = null;
       if (c) await new Promise<void>((resolve) => {

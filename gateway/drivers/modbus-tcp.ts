@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { ModbusLink } from './link.ts';
 import { LinkDownError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError } from './errors.ts';
+import { oneAtATime } from './one-at-a-time.ts';
 
 /**
  * A Modbus TCP client (Modbus Messaging on TCP/IP Implementation Guide V1.0b): one socket, one
@@ -44,7 +45,7 @@ export function createModbusTcpLink(target: { host: string; port: number }, opti
   let lastFailure = 0;
   let lastError = '';
   let closed = false;
-  let chain: Promise<unknown> = Promise.resolve();
+  const queue = oneAtATime();
   let tid = 0;
   let pending: Pending | null = null;
   // Bytes of an answer that has not fully arrived; never more than one frame (MBAP + 254).
@@ -175,13 +176,11 @@ export function createModbusTcpLink(target: { host: string; port: number }, opti
 
   return {
     readRegisters(unitId, fc, address, count, timeoutMs) {
-      const run = chain.then(() => transaction(unitId, fc, address, count, timeoutMs));
-      chain = run.catch(() => undefined);
-      return run;
+      return queue.run(() => transaction(unitId, fc, address, count, timeoutMs));
     },
     async close() {
       closed = true;
-      await chain;
+      await queue.idle();
       const s = socket;
       socket = null;
       if (s) {

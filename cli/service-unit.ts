@@ -31,6 +31,11 @@ export interface GatewayUnitOptions {
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--lite-mode'];
 export const LITE_MODE_MAX_METERS = 100;
 
+/** Whether a config of `meters` meters (undefined: none yet, a board's) runs as a large site. */
+export function isLargeSite(meters: number | undefined): meters is number {
+  return meters !== undefined && meters > LITE_MODE_MAX_METERS;
+}
+
 /**
  * Above LITE_MODE_MAX_METERS: V8's baseline compiler (Sparkplug) without its optimizing one, a
  * 1 MB young generation, and glibc's malloc kept from hoarding. 500 Modbus TCP meters each second,
@@ -64,12 +69,12 @@ export const LARGE_SITE_ENVIRONMENT: Readonly<Record<string, string>> = {
 
 /** The unit's environment besides ZM_LOG_LEVEL for a config of `meters` meters. */
 export function gatewayEnvironment(meters: number | undefined): Readonly<Record<string, string>> {
-  return meters === undefined || meters <= LITE_MODE_MAX_METERS ? {} : LARGE_SITE_ENVIRONMENT;
+  return isLargeSite(meters) ? LARGE_SITE_ENVIRONMENT : {};
 }
 
 /** The unit's node flags for a config of `meters` meters (undefined: no config yet, a board's). */
 export function gatewayNodeFlags(meters: number | undefined): readonly string[] {
-  return meters === undefined || meters <= LITE_MODE_MAX_METERS ? GATEWAY_NODE_FLAGS : largeSiteNodeFlags(meters);
+  return isLargeSite(meters) ? largeSiteNodeFlags(meters) : GATEWAY_NODE_FLAGS;
 }
 
 export const STATE_DIR = '/var/lib/zonemeter';

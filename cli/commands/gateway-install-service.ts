@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadGatewayConfig } from '../../gateway/config.ts';
 import { UsageError, parseFlags, type Command } from '../command.ts';
 import { t } from '../i18n.ts';
-import { CONFIG_DIR, LITE_MODE_MAX_METERS, STATE_DIR, gatewayEnvironment, gatewayNodeFlags, gatewayUnit, serviceJournalDir } from '../service-unit.ts';
+import { CONFIG_DIR, LITE_MODE_MAX_METERS, STATE_DIR, gatewayEnvironment, gatewayNodeFlags, gatewayUnit, isLargeSite, serviceJournalDir } from '../service-unit.ts';
 
 const DEFAULT_UNIT = '/etc/systemd/system/zonemeter-gateway.service';
 
@@ -44,7 +44,7 @@ const command: Command = {
       notes.push(t(`${config} does not exist yet: put the gateway config there (journal.dir under ${STATE_DIR}, e.g. ${STATE_DIR}/journal)`, `${config} 尚不存在：请将网关配置放在此处（journal.dir 位于 ${STATE_DIR} 下，如 ${STATE_DIR}/journal）`));
     }
     const unit = gatewayUnit({ node, program, config, user: values.user, writable, watchdogSec, nodeFlags: [...gatewayNodeFlags(meters), ...(values['node-flag'] ?? [])], environment: gatewayEnvironment(meters) });
-    if (meters !== undefined && meters > LITE_MODE_MAX_METERS) {
+    if (isLargeSite(meters)) {
       notes.push(t(`${meters} meters: node runs with --no-opt instead of --lite-mode (which costs too much CPU above ${LITE_MODE_MAX_METERS} meters), a 1 MB young generation and one malloc arena`, `${meters} 个仪表：node 以 --no-opt 代替 --lite-mode 运行（超过 ${LITE_MODE_MAX_METERS} 个仪表时 --lite-mode 的 CPU 开销过大），并使用 1 MB 新生代和单个 malloc 内存池`));
     }
     if (values.output === '-') {

@@ -14,6 +14,12 @@ export interface PageSources {
  * bundled and minified for es2020, its stylesheet and HTML copied beside it. Writes
  * `index.html`, `<assets>app.js` and `<assets>app.css` into `outDir`; returns each file's bytes.
  */
+/** The files a page's bundle takes in, resolved as buildPage resolves them (nothing written). */
+export async function pageInputs(entry: string): Promise<string[]> {
+  const out = await build({ entryPoints: [entry], bundle: true, format: 'esm', target: ['es2020'], write: false, metafile: true, logLevel: 'silent' });
+  return Object.keys(out.metafile.inputs);
+}
+
 export async function buildPage(src: PageSources, outDir: string, assets = ''): Promise<Record<string, number>> {
   mkdirSync(path.join(outDir, assets), { recursive: true });
   const files = { js: `${assets}app.js`, css: `${assets}app.css`, html: 'index.html' };
